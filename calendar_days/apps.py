@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CalendarDaysConfig(AppConfig):
+    name = "calendar_days"
+    verbose_name = "工作日历"

@@ -1,0 +1,34 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from demo.loader import insert_households
+from demo.population import Population
+from demo.reference import DEMO_PASSWORD, DEMO_USERS, load_reference_data
+from regions.models import Level, Region
+from registry.models import Household
+
+
+class Command(BaseCommand):
+    help = "载入演示县：区划、救助项目与参数、演示账户，以及 N 户合成家庭（同一 seed 结果相同）。"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--households", type=int, default=3000)
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        load_reference_data()
+        if Household.objects.exists():
+            self.stdout.write("已有家庭数据，跳过生成家庭（参考数据已更新）。")
+        else:
+            villages = [
+                (v.code, v.name, v.is_urban)
+                for v in Region.objects.filter(level=Level.VILLAGE).order_by("code")
+            ]
+            population = Population(options["seed"], villages)
+            n = insert_households(population.households(options["households"]))
+            self.stdout.write(f"已生成 {n} 户家庭。")
+        self.stdout.write("演示账户（密码均为 %s）：" % DEMO_PASSWORD)
+        for username, full_name, role, region, _dept in DEMO_USERS:
+            name = Region.objects.get(code=region).name
+            self.stdout.write(f"  {username:<14} {full_name:<6} {role.label:<10} {name}")

@@ -1,0 +1,139 @@
+"""Who may use each route: one map, enforced by one middleware, checked complete by a test.
+
+Every URL name (pages and API operations alike) must have an entry. A route without one is
+refused (fail closed) and `test_route_permissions` fails, so a new route cannot ship unguarded.
+Object-level access (which township's rows) is the scoping function's job, not this map's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
+
+from accounts.roles import (
+    COUNTY_ONLY,
+    FULL_RECORD_VIEWERS,
+    REGISTRY_READERS,
+    REGISTRY_WRITERS,
+    STAFF_ROLES,
+)
+
+logger = logging.getLogger(__name__)
+
+PUBLIC = "public"
+Roles = frozenset[str]
+# A rule is PUBLIC, a set of roles, or a set per HTTP method (ninja serves list and create on one
+# path, and Django resolves both to the first operation's name).
+Rule = str | Roles | dict[str, Roles]
+
+
+def by_method(*, read: Roles, write: Roles) -> dict[str, Roles]:
+    return {"GET": read, "HEAD": read, "POST": write, "PUT": write, "PATCH": write,
+            "DELETE": write}
+
+
+# Namespaces whose own views enforce access (Django admin requires is_staff itself).
+SELF_GUARDED_NAMESPACES = {"admin"}
+
+ROUTE_PERMISSIONS: dict[str, Rule] = {
+    # accounts
+    "accounts:login": PUBLIC,
+    "accounts:logout": STAFF_ROLES,
+    "set_language": PUBLIC,
+    # dashboard
+    "dashboard:home": STAFF_ROLES,
+    # registry pages
+    "registry:household_list": REGISTRY_READERS,
+    "registry:household_detail": REGISTRY_READERS,
+    "registry:household_create": REGISTRY_WRITERS,
+    "registry:household_edit": REGISTRY_WRITERS,
+    "registry:household_history": FULL_RECORD_VIEWERS,
+    "registry:member_add": REGISTRY_WRITERS,
+    "registry:person_detail": REGISTRY_READERS,
+    "registry:person_edit": REGISTRY_WRITERS,
+    "registry:income_add": REGISTRY_WRITERS,
+    "registry:asset_add": REGISTRY_WRITERS,
+    "registry:disability_add": REGISTRY_WRITERS,
+    "registry:import_start": REGISTRY_WRITERS,
+    "registry:import_detail": REGISTRY_WRITERS,
+    "registry:import_template": REGISTRY_WRITERS,
+    # calendar
+    "calendar_days:year": STAFF_ROLES,
+    "calendar_days:day_set": COUNTY_ONLY,
+    "calendar_days:year_publish": COUNTY_ONLY,
+    # policies
+    "policies:programme_list": STAFF_ROLES,
+    "policies:parameter_list": STAFF_ROLES,
+    "policies:parameter_create": COUNTY_ONLY,
+    "policies:qa": PUBLIC,
+    # API: public tools
+    "api:openapi-json": PUBLIC,
+    "api:openapi-view": PUBLIC,
+    "api:idcard": PUBLIC,
+    "api:add_working_days": PUBLIC,
+    "api:regions": PUBLIC,
+    "api:api-root": PUBLIC,
+    # API: registry
+    "api:household_list": by_method(read=REGISTRY_READERS, write=REGISTRY_WRITERS),
+    "api:household_create": by_method(read=REGISTRY_READERS, write=REGISTRY_WRITERS),
+    "api:household_detail": REGISTRY_READERS,
+    "api:person_list": by_method(read=REGISTRY_READERS, write=REGISTRY_WRITERS),
+    "api:person_create": by_method(read=REGISTRY_READERS, write=REGISTRY_WRITERS),
+    "api:person_detail": REGISTRY_READERS,
+}
+
+
+def permission_for(view_name: str) -> Rule | None:
+    namespace = view_name.split(":", 1)[0] if ":" in view_name else ""
+    if namespace in SELF_GUARDED_NAMESPACES:
+        return PUBLIC
+    return ROUTE_PERMISSIONS.get(view_name)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _deny(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": message}, status=status)
+    return render(request, "403.html", {"message": message}, status=status)
+
+
+class RoutePermissionMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        try:
+            view_name = resolve(request.path_info).view_name
+        except Resolver404:
+            return None
+        rule = permission_for(view_name)
+        if rule is None:
+            logger.error("route %s has no permission entry; refused", view_name)
+            return _deny(request, 403, "该功能未配置访问权限")
+        if rule == PUBLIC:
+            return None
+        user = request.user
+        if getattr(request, "bearer_invalid", False):
+            return _deny(request, 401, "令牌无效或已吊销")
+        if not user.is_authenticated:
+            if _is_api(request):
+                return _deny(request, 401, "请先登录或提供 API 令牌")
+            return redirect_to_login(request.get_full_path())
+        roles = rule.get(request.method or "GET", frozenset()) if isinstance(rule, dict) else rule
+        if user.is_superuser or getattr(user, "role", "") in roles:
+            return None
+        return _deny(request, 403, "您的角色无权使用此功能")

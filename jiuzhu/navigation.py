@@ -1,0 +1,37 @@
+"""The navigation shown to each role: only entries whose route the role may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .access import PUBLIC, permission_for
+
+NAV_ITEMS = [
+    ("dashboard:home", _("工作台")),
+    ("registry:household_list", _("家庭档案")),
+    ("registry:import_start", _("批量导入")),
+    ("policies:programme_list", _("救助项目")),
+    ("policies:parameter_list", _("政策参数")),
+    ("calendar_days:year", _("工作日历")),
+    ("policies:qa", _("政策一本通")),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for name, label in NAV_ITEMS:
+        rule = permission_for(name)
+        roles = rule.get("GET", frozenset()) if isinstance(rule, dict) else rule
+        if rule == PUBLIC or user.is_superuser or (roles and user.role in roles):
+            url = reverse(name)
+            items.append({"url": url, "label": label,
+                          "active": request.path == url or (
+                              url != "/" and request.path.startswith(url))})
+    return {"nav_items": items}

@@ -1,0 +1,76 @@
+"""Personas: the demo county's accounts, two townships, several roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from demo.reference import load_reference_data
+from registry.models import Household
+
+from .factories import household_with_applicant
+
+
+@pytest.fixture
+def county(db: Any) -> None:
+    load_reference_data()
+
+
+def _user(username: str) -> User:
+    return User.objects.select_related("region").get(username=username)
+
+
+@pytest.fixture
+def county_admin(county: None) -> User:
+    return _user("county_admin")
+
+
+@pytest.fixture
+def clerk_a(county: None) -> User:
+    return _user("clerk_a")
+
+
+@pytest.fixture
+def reviewer_a(county: None) -> User:
+    return _user("reviewer_a")
+
+
+@pytest.fixture
+def clerk_b(county: None) -> User:
+    return _user("clerk_b")
+
+
+@pytest.fixture
+def grid_a(county: None) -> User:
+    return _user("grid_a")
+
+
+@pytest.fixture
+def auditor(county: None) -> User:
+    return _user("auditor")
+
+
+@pytest.fixture
+def liaison(county: None) -> User:
+    return _user("liaison_hrss")
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def household_a(county: None) -> Household:
+    """A household in 大寨村, township A (崆峒镇)."""
+    return household_with_applicant("620802100201", name="张三", phone="13912345678")
+
+
+@pytest.fixture
+def household_b(county: None) -> Household:
+    """A household in 白水村, township B (白水镇)."""
+    return household_with_applicant("620802101201", name="李四")

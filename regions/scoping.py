@@ -1,0 +1,59 @@
+"""The one choke point for region-owned reads (design.md "Scoping").
+
+Every model that belongs to a region names the lookup that reaches its 12-digit code in
+`REGION_LOOKUP` (e.g. "village__code" or "household__village__code"; Django resolves a lookup on the
+foreign key's target column without a join). A user assigned to a region sees
+rows whose code falls under that region's prefix. Codes are fixed-width digits, so "under the
+prefix" is a closed range, which both SQLite and PostgreSQL answer from a plain B-tree index
+(LIKE 'p%' would not use the index on SQLite).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+M = TypeVar("M", bound=Model)
+
+
+def code_range(prefix: str) -> tuple[str, str]:
+    return prefix.ljust(12, "0"), prefix.ljust(12, "9")
+
+
+def user_prefix(user: Any) -> str | None:
+    """The region prefix a user may read, "" for everything, None for nothing."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if user.is_superuser:
+        return ""
+    region = getattr(user, "region", None)
+    if region is None:
+        return None
+    return str(region.prefix)
+
+
+def scope(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
+    lookup = getattr(queryset.model, "REGION_LOOKUP", None)
+    if lookup is None:
+        raise TypeError(f"{queryset.model.__name__} has no REGION_LOOKUP; it cannot be scoped")
+    prefix = user_prefix(user)
+    if prefix is None:
+        return queryset.none()
+    if prefix == "":
+        return queryset
+    return queryset.filter(**{f"{lookup}__range": code_range(prefix)})
+
+
+def scoped_get_or_404(user: Any, queryset: QuerySet[M], **lookup: Any) -> M:
+    """Missing and not-yours are the same 404, so ids cannot be probed."""
+    try:
+        return scope(user, queryset).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def region_in_scope(user: Any, code: str) -> bool:
+    prefix = user_prefix(user)
+    return prefix is not None and code.startswith(prefix)

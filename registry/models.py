@@ -1,0 +1,159 @@
+"""Households and persons, with disabilities, income and asset records (domain.md §2.2–2.3)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .choices import (
+    AssetType,
+    DisabilityCategory,
+    ExclusionReason,
+    IncomeType,
+    RecordSource,
+    Relation,
+    UrbanRural,
+    UrbanRuralBasis,
+)
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Household(models.Model):
+    REGION_LOOKUP = "village__code"
+
+    village = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, db_column="village_code",
+        verbose_name=_("村（社区）"),
+    )
+    address = models.CharField(_("居住地址"), max_length=200)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    urban_rural = models.CharField(_("城乡类别"), max_length=5, choices=UrbanRural.choices)
+    urban_rural_basis = models.CharField(
+        _("城乡认定依据"), max_length=16, choices=UrbanRuralBasis.choices,
+        default=UrbanRuralBasis.CLASS_CODE,
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("家庭")
+        verbose_name_plural = _("家庭")
+        indexes = [models.Index(fields=["village", "-id"], name="household_village_recent")]
+
+    def __str__(self) -> str:
+        return f"{_('家庭')}#{self.pk}"
+
+
+class Person(models.Model):
+    REGION_LOOKUP = "household__village__code"
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("家庭")
+    )
+    name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    id_number = models.CharField(_("身份证号码"), max_length=18, unique=True)
+    id_number_old = models.CharField(_("原15位身份证号码"), max_length=15, blank=True)
+    sex = models.CharField(_("性别"), max_length=1, choices=[("M", _("男")), ("F", _("女"))])
+    birth_date = models.DateField(_("出生日期"))
+    relation = models.CharField(_("与申请人关系"), max_length=16, choices=Relation.choices)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    excluded = models.BooleanField(_("不计入共同生活家庭成员"), default=False)
+    excluded_reason = models.CharField(
+        _("不计入原因"), max_length=16, choices=ExclusionReason.choices, blank=True
+    )
+    cohabiting_since = models.DateField(_("共同生活起始日期"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(excluded=False) | ~models.Q(excluded_reason=""),
+                name="person_exclusion_has_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["household"], condition=models.Q(relation="applicant"),
+                name="one_applicant_per_household",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Disability(models.Model):
+    REGION_LOOKUP = "person__household__village__code"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="disabilities")
+    category = models.CharField(_("残疾类别"), max_length=16, choices=DisabilityCategory.choices)
+    grade = models.PositiveSmallIntegerField(
+        _("残疾等级"), choices=[(1, _("一级")), (2, _("二级")), (3, _("三级")), (4, _("四级"))]
+    )
+    certificate_number = models.CharField(_("残疾证号"), max_length=32, blank=True)
+    issued_on = models.DateField(_("发证日期"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("残疾信息")
+        verbose_name_plural = _("残疾信息")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(grade__range=(1, 4)), name="disability_grade"),
+        ]
+
+
+class IncomeRecord(models.Model):
+    REGION_LOOKUP = "person__household__village__code"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="incomes")
+    income_type = models.CharField(_("收入类型"), max_length=24, choices=IncomeType.choices)
+    monthly_amount = models.DecimalField(_("月收入（元）"), **MONEY)
+    start_month = models.DateField(_("起始月份"))
+    end_month = models.DateField(_("截止月份"), null=True, blank=True)
+    # Set from the dibao.income_exclusions parameter when the record is written, so totals can
+    # be summed in SQL; the parameter version in force then is kept in `excluded_rule`.
+    excluded = models.BooleanField(_("按规定不计入收入"), default=False)
+    excluded_rule = models.CharField(max_length=64, blank=True)
+    source = models.CharField(_("来源"), max_length=16, choices=RecordSource.choices)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("收入记录")
+        verbose_name_plural = _("收入记录")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(monthly_amount__gte=0), name="income_nonneg"),
+        ]
+
+
+class AssetRecord(models.Model):
+    REGION_LOOKUP = "household__village__code"
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="assets")
+    owner = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="assets",
+        verbose_name=_("所有人"),
+    )
+    asset_type = models.CharField(_("财产类型"), max_length=20, choices=AssetType.choices)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    value = models.DecimalField(_("价值（元）"), **MONEY)
+    as_of = models.DateField(_("核定日期"))
+    exempt = models.BooleanField(_("生活必需品豁免"), default=False)
+    source = models.CharField(_("来源"), max_length=16, choices=RecordSource.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("财产记录")
+        verbose_name_plural = _("财产记录")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="asset_value_nonneg"),
+        ]
