@@ -8,7 +8,10 @@ from .models import ApiToken, User
 class JiuzhuUserAdmin(UserAdmin):
     list_display = ("username", "first_name", "role", "region", "is_active")
     list_filter = ("role", "is_active")
-    fieldsets = (*UserAdmin.fieldsets, ("救助平台", {"fields": ("role", "region", "department", "phone")}))
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("救助平台", {"fields": ("role", "region", "department", "phone")}),
+    )
 
 
 @admin.register(ApiToken)

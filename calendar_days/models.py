@@ -34,3 +34,6 @@ class ScheduleYear(models.Model):
     class Meta:
         verbose_name = _("年度安排")
         verbose_name_plural = _("年度安排")
+
+    def __str__(self) -> str:
+        return str(self.year)

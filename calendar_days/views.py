@@ -18,7 +18,7 @@ class DayForm(forms.Form):
     date = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(
         label=gettext_lazy("类型"),
-        choices=[("", gettext_lazy("恢复为普通日"))] + DayKind.choices, required=False,
+        choices=[("", gettext_lazy("恢复为普通日")), *DayKind.choices], required=False,
     )
     name = forms.CharField(label=gettext_lazy("名称"), max_length=32, required=False)
 

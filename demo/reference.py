@@ -6,6 +6,7 @@ parameter values are the demo values of domain.md §14 and are marked as such.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from django.db import transaction
@@ -167,11 +168,12 @@ def _policies() -> None:
             key=key, region_id=COUNTY[0], effective_from=EFFECTIVE_FROM,
             defaults={"value": value, "value_type": vtype, "unit": unit, "note": note},
         )
-    exclusions = "[" + ", ".join(f'"{t}"' for t in NATIONAL_INCOME_EXCLUSIONS) + "]"
-    for key, value, vtype, unit, note in NATIONAL_PARAMETERS:
+    exclusions = json.dumps([str(t) for t in NATIONAL_INCOME_EXCLUSIONS])
+    for nkey, nvalue, ntype, nunit, nnote in NATIONAL_PARAMETERS:
         Parameter.objects.update_or_create(
-            key=key, region=None, effective_from=date(2021, 7, 1),
-            defaults={"value": value or exclusions, "value_type": vtype, "unit": unit, "note": note},
+            key=nkey, region=None, effective_from=date(2021, 7, 1),
+            defaults={"value": exclusions if nvalue is None else nvalue, "value_type": ntype,
+                      "unit": nunit, "note": nnote},
         )
     for i, (programme, question, answer, keywords) in enumerate(QA):
         PolicyQA.objects.update_or_create(question=question, defaults={

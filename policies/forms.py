@@ -25,4 +25,6 @@ class ParameterForm(forms.Form):
         regions = Region.objects.filter(level__lte=4)
         if prefix:
             regions = regions.filter(code__range=code_range(prefix))
-        self.fields["region"].choices = [(r.code, f"{r.code} {r.name}") for r in regions]
+        region_field = self.fields["region"]
+        assert isinstance(region_field, forms.ChoiceField)
+        region_field.choices = [(r.code, f"{r.code} {r.name}") for r in regions]

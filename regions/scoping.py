@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -50,7 +51,7 @@ def scoped_get_or_404(user: Any, queryset: QuerySet[M], **lookup: Any) -> M:
     """Missing and not-yours are the same 404, so ids cannot be probed."""
     try:
         return scope(user, queryset).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from . import selectors, services
 from .idcard import check_id_number
@@ -126,7 +126,7 @@ class HouseholdIn(Schema):
 
 
 @router.post("/households", response={201: HouseholdOut}, url_name="household_create")
-def household_create(request: HttpRequest, payload: HouseholdIn) -> tuple[int, HouseholdOut]:
+def household_create(request: HttpRequest, payload: HouseholdIn) -> Status[HouseholdOut]:
     household = services.household_create(
         actor=request.user,
         data=services.HouseholdInput(
@@ -139,7 +139,7 @@ def household_create(request: HttpRequest, payload: HouseholdIn) -> tuple[int, H
         ),
     )
     household = selectors.household_get(request.user, household.pk)
-    return 201, _household_out(household, list(household.members.order_by("id")))
+    return Status(201, _household_out(household, list(household.members.order_by("id"))))
 
 
 @router.get("/households/{household_id}", response=HouseholdOut, url_name="household_detail")
@@ -168,14 +168,14 @@ class PersonIn(MemberIn):
 
 
 @router.post("/persons", response={201: PersonOut}, url_name="person_create")
-def person_create(request: HttpRequest, payload: PersonIn) -> tuple[int, PersonOut]:
+def person_create(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
     household = selectors.household_get(request.user, payload.household_id)
     person = services.person_add(
         actor=request.user, household=household,
         member=services.MemberInput(name=payload.name, id_number=payload.id_number,
                                     relation=payload.relation, phone=payload.phone),
     )
-    return 201, _person_out(person, household.village_id)
+    return Status(201, _person_out(person, household.village_id))
 
 
 @router.get("/persons/{person_id}", response=PersonOut, url_name="person_detail")

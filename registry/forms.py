@@ -35,10 +35,10 @@ class IdNumberField(forms.CharField):
 
 class VillageChoiceField(forms.ChoiceField):
     def __init__(self, user: Any, **kwargs: Any) -> None:
-        choices = [("", _("请选择"))] + [
+        choices = [("", _("请选择")), *(
             (v.code, f"{v.parent.name if v.parent else ''} {v.name}")
             for v in villages_for_user(user)
-        ]
+        )]
         super().__init__(choices=choices, label=_("村（社区）"), **kwargs)
 
 
@@ -46,7 +46,7 @@ class HouseholdForm(forms.Form):
     address = forms.CharField(label=_("居住地址"), max_length=200)
     phone = forms.CharField(label=_("家庭联系电话"), max_length=20, required=False)
     urban_rural = forms.ChoiceField(
-        label=_("城乡类别"), choices=[("", _("按村（社区）城乡分类自动判定"))] + UrbanRural.choices,
+        label=_("城乡类别"), choices=[("", _("按村（社区）城乡分类自动判定")), *UrbanRural.choices],
         required=False,
     )
 
@@ -64,7 +64,8 @@ class HouseholdCreateForm(HouseholdForm):
 class MemberForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50)
     id_number = IdNumberField()
-    relation = forms.ChoiceField(label=_("与申请人关系"), choices=Relation.choices)
+    # Blank first: a household already has its applicant, so no relation is a safe default.
+    relation = forms.ChoiceField(label=_("与申请人关系"), choices=[("", _("请选择")), *Relation.choices])
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
 
 
@@ -74,7 +75,7 @@ class PersonEditForm(forms.Form):
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     excluded = forms.BooleanField(label=_("不计入共同生活家庭成员"), required=False)
     excluded_reason = forms.ChoiceField(
-        label=_("不计入原因"), choices=[("", "—")] + ExclusionReason.choices, required=False
+        label=_("不计入原因"), choices=[("", "—"), *ExclusionReason.choices], required=False
     )
     cohabiting_since = forms.DateField(
         label=_("共同生活起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})

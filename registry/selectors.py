@@ -30,11 +30,13 @@ def household_list(user: Any, filters: HouseholdFilter) -> QuerySet[Household]:
         qs = qs.filter(village_id=filters.village)
     q = filters.q.strip()
     if q:
+        # A semi-join (id IN (SELECT household_id ...)), not a join plus DISTINCT: both databases
+        # then start from the person index and fetch only the matching households by id, and
+        # the page's COUNT needs no DISTINCT over every selected column (bench/registry.py).
         idc = check_id_number(q)
-        if idc.valid:
-            qs = qs.filter(members__id_number=idc.normalized)
-        else:
-            qs = qs.filter(members__name__range=name_prefix_range(q)).distinct()
+        members = (Person.objects.filter(id_number=idc.normalized) if idc.valid
+                   else Person.objects.filter(name__range=name_prefix_range(q)))
+        qs = qs.filter(id__in=members.values("household_id"))
     return qs.order_by("-id")
 
 

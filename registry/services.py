@@ -60,7 +60,7 @@ def validated_id(raw: str, field_name: str = "id_number") -> IdCheck:
 
 
 def _village_for(actor: Any, code: str) -> Region:
-    village = Region.objects.filter(code=code, level=Level.VILLAGE).first()
+    village = Region.objects.filter(code=code, level=Level.VILLAGE, valid_to__isnull=True).first()
     if village is None or not region_in_scope(actor, code):
         raise ApplicationError(_("请选择本辖区内的村（社区）"), field="village")
     return village

@@ -50,6 +50,8 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
 
 def household_with_applicant(village: str = "620802100201", **person: Any) -> Household:
-    household = HouseholdFactory(village_id=village)
+    household = Household.objects.create(
+        village_id=village, address=f"{village[-3:]}号", phone="13909330000", urban_rural="rural"
+    )
     PersonFactory(household=household, **person)
     return household

@@ -14,6 +14,12 @@ from registry.models import Household
 from .factories import household_with_applicant
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Argon2 is deliberately slow; the tests of hashing itself override this back.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def county(db: Any) -> None:
     load_reference_data()

@@ -28,7 +28,7 @@ class Command(BaseCommand):
             population = Population(options["seed"], villages)
             n = insert_households(population.households(options["households"]))
             self.stdout.write(f"已生成 {n} 户家庭。")
-        self.stdout.write("演示账户（密码均为 %s）：" % DEMO_PASSWORD)
+        self.stdout.write(f"演示账户（密码均为 {DEMO_PASSWORD}）：")
         for username, full_name, role, region, _dept in DEMO_USERS:
             name = Region.objects.get(code=region).name
             self.stdout.write(f"  {username:<14} {full_name:<6} {role.label:<10} {name}")

@@ -1,0 +1,138 @@
+"""The permission map is complete, and township B cannot reach township A's objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.services import token_issue
+from jiuzhu.access import PUBLIC, ROUTE_PERMISSIONS, permission_for
+from jiuzhu.testing.fixtures import client_for
+
+
+def _walk(patterns: list[Any], namespace: str = "", prefix: str = "") -> Iterator[tuple[str, str]]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = ":".join(x for x in (namespace, p.namespace or "") if x)
+            yield from _walk(p.url_patterns, ns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            name = f"{namespace}:{p.name}" if namespace else (p.name or "")
+            yield name, prefix + str(p.pattern)
+
+
+ROUTES = sorted(set(_walk(get_resolver().url_patterns)))
+
+
+def test_every_route_has_a_permission_entry() -> None:
+    missing = [name for name, _path in ROUTES if permission_for(name) is None]
+    assert missing == []
+
+
+def test_permission_map_has_no_stale_entries() -> None:
+    names = {name for name, _path in ROUTES}
+    assert sorted(set(ROUTE_PERMISSIONS) - names) == []
+
+
+# Object parameters in routes and how to fill them with township A's objects.
+def _object_routes() -> list[tuple[str, str]]:
+    return [(n, p) for n, p in ROUTES if "<" in p and not n.startswith("admin:")
+            and permission_for(n) != PUBLIC]
+
+
+def _fill(path: str, ids: dict[str, int]) -> str:
+    import re
+
+    def sub(match: re.Match[str]) -> str:
+        key = match.group(1).split(":")[-1]
+        return str(ids[key])
+
+    return "/" + re.sub(r"<([^>]+)>", sub, path)
+
+
+@pytest.fixture
+def a_ids(household_a: Any, clerk_a: Any) -> dict[str, int]:
+    from registry.importing import import_validate
+
+    person = household_a.members.get()
+    csv = (
+        "户编号,村（社区）代码,居住地址,家庭电话,城乡类别,姓名,身份证号码,与申请人关系,个人电话\n"
+        "1,620802100202,太统村1组1号,,农村,王五,620802195803070411,申请人/户主,\n"
+    ).encode()
+    job = import_validate(actor=clerk_a, file_name="a.csv", content=csv)
+    return {"household_id": household_a.pk, "person_id": person.pk, "job_id": job.pk}
+
+
+@pytest.mark.django_db
+def test_township_b_gets_404_on_every_township_a_object(
+    a_ids: dict[str, int], clerk_b: Any
+) -> None:
+    routes = _object_routes()
+    assert len(routes) >= 10  # the walk really covers the registry pages and the API
+    web = client_for(clerk_b)
+    token = token_issue(actor=None, user=clerk_b)
+    failures = []
+    for name, path in routes:
+        url = _fill(path, a_ids)
+        for method in ("get", "post"):
+            if url.startswith("/api/"):
+                response = getattr(web, method)(
+                    url, HTTP_AUTHORIZATION=f"Bearer {token}", content_type="application/json"
+                )
+            else:
+                response = getattr(web, method)(url)
+            # 405 means the route does not take this method at all; 403 a whole area the
+            # role may not use. Anything else than 404 would leak township A's object.
+            if response.status_code not in (404, 405, 403):
+                failures.append((name, method, url, response.status_code))
+    assert failures == []
+
+
+@pytest.mark.django_db
+def test_clerk_a_reaches_the_same_routes(a_ids: dict[str, int], clerk_a: Any) -> None:
+    """The walk above is meaningful: the owner gets 200 on the same detail pages."""
+    web = client_for(clerk_a)
+    for name in ("registry:household_detail", "registry:person_detail", "registry:import_detail"):
+        path = dict(ROUTES)[name]
+        assert web.get(_fill(path, a_ids)).status_code == 200, name
+
+
+@pytest.mark.django_db
+def test_anonymous_pages_redirect_to_login_and_api_answers_401(household_a: Any, client: Any) -> None:
+    page = client.get(f"/households/{household_a.pk}/")
+    assert page.status_code == 302 and page["Location"].startswith("/accounts/login/")
+    assert client.get("/api/v1/households").status_code == 401
+    bad = client.get("/api/v1/households", HTTP_AUTHORIZATION="Bearer nope")
+    assert bad.status_code == 401 and "令牌" in bad.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_roles_limit_whole_areas(household_a: Any, auditor: Any, grid_a: Any, liaison: Any) -> None:
+    # The auditor reads but never writes.
+    web = client_for(auditor)
+    assert web.get(f"/households/{household_a.pk}/").status_code == 200
+    assert web.post(f"/households/{household_a.pk}/edit/", {}).status_code == 403
+    token = token_issue(actor=None, user=auditor)
+    response = client_for(auditor).post(
+        "/api/v1/households", {}, content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 403
+    # A department liaison has no business in the household registry.
+    assert client_for(liaison).get("/households/").status_code == 403
+    # A grid worker may look but not register households.
+    assert client_for(grid_a).get("/households/new/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_revoked_token_is_refused(clerk_a: Any, client: Any) -> None:
+    from django.utils import timezone
+
+    from accounts.models import ApiToken
+
+    raw = token_issue(actor=None, user=clerk_a)
+    assert client.get("/api/v1/households", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+    ApiToken.objects.update(revoked_at=timezone.now())
+    assert client.get("/api/v1/households", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
