@@ -16,10 +16,17 @@ from registry.idcard import check_character
 
 REFERENCE_DATE = date(2026, 1, 1)  # ages are computed from a fixed date so a seed is reproducible
 
-SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏"
-            "钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文")
-MALE_CHARS = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林欢阳建国志文海峰亮成东春生福贵德胜永祥"
-FEMALE_CHARS = "芳娟敏静丽艳娜秀英华慧巧美霞玲桂兰红梅琳素云莲真雪荣爱妹香月莺媛瑞凡佳嘉琼勤珍贞莉萍燕彩春菊"
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢"
+    "蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟"
+    "龙万段雷钱汤尹黎易常武乔贺赖龚文"
+)
+MALE_CHARS = (
+    "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林欢阳建国志文海峰亮成东春生福贵德胜永祥"
+)
+FEMALE_CHARS = (
+    "芳娟敏静丽艳娜秀英华慧巧美霞玲桂兰红梅琳素云莲真雪荣爱妹香月莺媛瑞凡佳嘉琼勤珍贞莉萍燕彩春菊"
+)
 LOCAL_PREFIX = "620802"
 OTHER_PREFIXES = ("620821", "620822", "620823", "620825", "620826", "610502", "640104", "622301")
 
@@ -113,7 +120,8 @@ class Population:
                 members.append(self._person(surname, self.rng.choice("MF"), (0, 15), "grandchild"))
             else:
                 low = max(0, head_age[0] - 40)
-                members.append(self._person(surname, self.rng.choice("MF"), (low, max(low, head_age[0] - 20)), "child"))
+                ages = (low, max(low, head_age[0] - 20))
+                members.append(self._person(surname, self.rng.choice("MF"), ages, "child"))
         group = self.rng.randint(1, 12)
         address = f"{vname}{group}组{self.rng.randint(1, 120)}号" if not urban else \
             f"{vname}{self.rng.randint(1, 40)}号楼{self.rng.randint(1, 6)}单元{self.rng.randint(101, 1802)}室"

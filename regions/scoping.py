@@ -13,10 +13,28 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Model, QuerySet
+from django.db.models import CharField, Model, QuerySet
+from django.db.models.lookups import Range
 from django.http import Http404
 
 M = TypeVar("M", bound=Model)
+
+
+@CharField.register_lookup
+class ScopeRange(Range):
+    """`BETWEEN` over region codes, with a selectivity hint for SQLite.
+
+    SQLite without STAT4 guesses that any range keeps 1/64 of the rows, so for a county-wide
+    scope it reads and sorts the whole range instead of walking the primary key for
+    `ORDER BY id DESC LIMIT 25` (measured in bench/registry.py: 1.2 s → 34 ms p95 at 1M persons).
+    `likelihood(…, 0.9)` tells it the range is broad; PostgreSQL keeps its own statistics.
+    """
+
+    lookup_name = "scope_range"
+
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, Any]:
+        sql, params = self.as_sql(compiler, connection)
+        return f"likelihood({sql}, 0.9)", params
 
 
 def code_range(prefix: str) -> tuple[str, str]:
@@ -44,7 +62,7 @@ def scope(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
         return queryset.none()
     if prefix == "":
         return queryset
-    return queryset.filter(**{f"{lookup}__range": code_range(prefix)})
+    return queryset.filter(**{f"{lookup}__scope_range": code_range(prefix)})
 
 
 def scoped_get_or_404(user: Any, queryset: QuerySet[M], **lookup: Any) -> M:
