@@ -8,6 +8,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
+from jiuzhu.paging import CachedCountPaginator
+
 from . import selectors, services
 from .idcard import check_id_number
 from .masking import mask_id, mask_phone
@@ -98,7 +100,7 @@ class HouseholdQuery(Schema):
 @router.get("/households", response=HouseholdPage, url_name="household_list")
 def household_list(request: HttpRequest, filters: Query[HouseholdQuery]) -> HouseholdPage:
     qs = selectors.household_list(request.user, selectors.HouseholdFilter(filters.village, filters.q))
-    paginator = Paginator(qs, 50)
+    paginator = CachedCountPaginator(qs, 50)
     page = paginator.get_page(filters.page)
     households = list(page.object_list)
     members: dict[int, list[Person]] = {}

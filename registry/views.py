@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from accounts.roles import FULL_RECORD_VIEWERS
 from audit.services import record_access_log
 from jiuzhu.errors import ApplicationError
 from jiuzhu.forms import attach_error
+from jiuzhu.paging import CachedCountPaginator
 from regions.selectors import villages_for_user
 
 from . import selectors, services
@@ -39,7 +39,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.HouseholdFilter(
         village=request.GET.get("village", ""), q=request.GET.get("q", "")
     )
-    page = Paginator(selectors.household_list(request.user, filters), settings.PAGE_SIZE)
+    page = CachedCountPaginator(selectors.household_list(request.user, filters), settings.PAGE_SIZE)
     page_obj = page.get_page(request.GET.get("page"))
     households = list(page_obj.object_list)
     applicants = selectors.applicants_for(households)

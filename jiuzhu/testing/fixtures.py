@@ -20,6 +20,14 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    # Row ids repeat across rolled-back tests, so cached page counts must not leak between them.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def county(db: Any) -> None:
     load_reference_data()

@@ -118,3 +118,20 @@ def test_dashboard_counts_only_own_region(clerk_a: Any, county_admin: Any, house
     admin_view = client_for(county_admin).get("/")
     assert admin_view.context["counts"]["households"] == 2
     assert {r["region"].name for r in admin_view.context["townships"]} == {"崆峒镇", "白水镇"}
+
+
+def test_page_count_is_cached_until_a_household_is_added(
+    clerk_a: Any, household_a: Household, django_assert_num_queries: Any
+) -> None:
+    from jiuzhu.paging import CachedCountPaginator
+    from registry.selectors import HouseholdFilter
+    from registry.selectors import household_list as select
+
+    def count() -> int:
+        return CachedCountPaginator(select(clerk_a, HouseholdFilter()), 25).count
+
+    assert count() == 1
+    with django_assert_num_queries(1):  # only the newest-id probe; the COUNT comes from cache
+        assert count() == 1
+    household_with_applicant("620802100202", name="新户")
+    assert count() == 2
