@@ -91,6 +91,7 @@ PARAMETERS = [
     ("dibao.calc_mode", "gap", ValueType.TEXT, "", "补差"),
     ("dibao.addon.rate", "0.10", ValueType.DECIMAL, "×标准", "分类施保 演示值"),
     ("dibao.min_payment_per_person", "30.00", ValueType.DECIMAL, "元", "演示值"),
+    ("dibao.rounding", "jiao", ValueType.TEXT, "", "fen 分 / jiao 角 / yuan 元；演示值"),
     ("dibao.income_lookback_months", "12", ValueType.INTEGER, "月", "演示值"),
     ("dibao.work_cost_deduction", "0.20", ValueType.DECIMAL, "比例", "演示值"),
     ("edge.multiplier", "1.5", ValueType.DECIMAL, "×标准", "57号§8"),

@@ -78,6 +78,7 @@ ROUTE_PERMISSIONS: dict[str, Rule] = {
     "api:idcard": PUBLIC,
     "api:add_working_days": PUBLIC,
     "api:regions": PUBLIC,
+    "api:calculator_dibao": PUBLIC,
     "api:api-root": PUBLIC,
     # API: registry
     "api:household_list": by_method(read=REGISTRY_READERS, write=REGISTRY_WRITERS),

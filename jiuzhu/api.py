@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from calendar_days.api import router as calendar_router
+from cases.api import router as cases_router
 from regions.api import router as regions_router
 from registry.api import router as registry_router
 
@@ -18,6 +19,7 @@ api = NinjaAPI(
 api.add_router("", regions_router)
 api.add_router("", calendar_router)
 api.add_router("", registry_router)
+api.add_router("", cases_router)
 
 
 @api.exception_handler(ApplicationError)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "calendar_days",
     "policies",
     "registry",
+    "cases",
     "dashboard",
     "demo",
 ]
