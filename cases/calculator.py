@@ -107,7 +107,7 @@ def calculate_dibao(
     if not urban_rural:
         if region.level != Level.VILLAGE:
             raise ApplicationError(_("请选择到村（社区），或指定城乡类别"), field="urban_rural")
-        urban_rural = "urban" if region.is_urban else "rural"
+        urban_rural = region.default_urban_rural
     if urban_rural not in {"urban", "rural"}:
         raise ApplicationError(_("城乡类别无效"), field="urban_rural")
     standard = Decimal(_param(f"dibao.standard.{urban_rural}", region.code, on_date))

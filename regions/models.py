@@ -64,6 +64,11 @@ class Region(models.Model):
     def is_urban(self) -> bool:
         return self.urban_rural_class in URBAN_CLASSES
 
+    @property
+    def default_urban_rural(self) -> str:
+        """"urban" or "rural" by the 城乡分类代码: the default for households filed here."""
+        return "urban" if self.is_urban else "rural"
+
     def full_name(self) -> str:
         names = []
         node: Region | None = self

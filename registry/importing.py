@@ -34,6 +34,7 @@ from regions.scoping import region_in_scope, scope, scoped_get_or_404
 from .choices import Relation, UrbanRural
 from .idcard import check_id_number
 from .models import Household, ImportJob, Person
+from .services import MemberInput, person_from_check
 
 MAX_ROWS = 50_000
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -423,22 +424,20 @@ def _household_for(members: list[ImportRow], village: Region, actor: Any) -> Hou
     def first(field: str) -> str:
         return next((str(getattr(m, field)) for m in members if getattr(m, field)), "")
 
-    urban_rural = first("urban_rural") or (
-        UrbanRural.URBAN if village.is_urban else UrbanRural.RURAL
-    )
     return Household(
-        village=village, address=first("address"), phone=first("phone"), urban_rural=urban_rural,
+        village=village, address=first("address"), phone=first("phone"),
+        urban_rural=first("urban_rural") or village.default_urban_rural,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
 
 
 def _person_for(household: Household, row: ImportRow) -> Person:
-    idc = check_id_number(row.id_number)
-    assert idc.valid and idc.birth_date is not None  # checked at validation and again at commit
-    return Person(
-        household=household, name=row.name, id_number=idc.normalized,
-        id_number_old=row.id_number_old, sex=idc.sex, birth_date=idc.birth_date,
-        relation=row.relation, phone=row.person_phone,
+    # The ID was checked at validation and again at commit; re-checking gives the derived fields.
+    return person_from_check(
+        household,
+        MemberInput(name=row.name, id_number=row.id_number, relation=row.relation,
+                    phone=row.person_phone),
+        check_id_number(row.id_number_old or row.id_number),
     )
 
 

@@ -83,8 +83,9 @@ def _check_member(member: MemberInput, seen: set[str]) -> IdCheck:
     return result
 
 
-def _person(household: Household, member: MemberInput, idc: IdCheck) -> Person:
-    assert idc.birth_date is not None
+def person_from_check(household: Household, member: MemberInput, idc: IdCheck) -> Person:
+    """An unsaved Person whose sex, birth date and old 15-digit number come from the ID check."""
+    assert idc.valid and idc.birth_date is not None
     return Person(
         household=household, name=member.name.strip(), id_number=idc.normalized,
         id_number_old=idc.upgraded_from, sex=idc.sex, birth_date=idc.birth_date,
@@ -97,9 +98,7 @@ def household_create(*, actor: Any, data: HouseholdInput) -> Household:
     village = _village_for(actor, data.village_code)
     if not data.address.strip():
         raise ApplicationError(_("居住地址不能为空"), field="address")
-    urban_rural = data.urban_rural or (
-        UrbanRural.URBAN if village.is_urban else UrbanRural.RURAL
-    )
+    urban_rural = data.urban_rural or village.default_urban_rural
     if urban_rural not in UrbanRural.values:
         raise ApplicationError(_("城乡类别无效"), field="urban_rural")
     applicants = [m for m in data.members if m.relation == Relation.APPLICANT]
@@ -114,7 +113,7 @@ def household_create(*, actor: Any, data: HouseholdInput) -> Household:
     try:
         with transaction.atomic():
             for member, idc in checked:
-                _person(household, member, idc).save()
+                person_from_check(household, member, idc).save()
     except IntegrityError as exc:  # a concurrent registration took the same ID number
         raise ApplicationError(_("身份证号码已被登记"), field="id_number", code="duplicate") from exc
     audit_record(actor=actor, action="household.create", obj=household, region_code=village.code,
@@ -151,7 +150,7 @@ def person_add(*, actor: Any, household: Household, member: MemberInput) -> Pers
     ).exists():
         raise ApplicationError(_("该户已有申请人/户主"), field="relation")
     idc = _check_member(member, set())
-    person = _person(household, member, idc)
+    person = person_from_check(household, member, idc)
     try:
         with transaction.atomic():
             person.save()
