@@ -24,6 +24,14 @@ def name_prefix_range(q: str) -> tuple[str, str]:
     return q, q + "\U0010ffff"
 
 
+def matching_persons(qs: QuerySet[Person], q: str) -> QuerySet[Person]:
+    """A full ID number (any accepted spelling) matches exactly; anything else is a name prefix."""
+    idc = check_id_number(q)
+    if idc.valid:
+        return qs.filter(id_number=idc.normalized)
+    return qs.filter(name__range=name_prefix_range(q))
+
+
 def household_list(user: Any, filters: HouseholdFilter) -> QuerySet[Household]:
     qs = scope(user, Household.objects.all()).select_related("village", "village__parent")
     if filters.village:
@@ -33,9 +41,7 @@ def household_list(user: Any, filters: HouseholdFilter) -> QuerySet[Household]:
         # A semi-join (id IN (SELECT household_id ...)), not a join plus DISTINCT: both databases
         # then start from the person index and fetch only the matching households by id, and
         # the page's COUNT needs no DISTINCT over every selected column (bench/registry.py).
-        idc = check_id_number(q)
-        members = (Person.objects.filter(id_number=idc.normalized) if idc.valid
-                   else Person.objects.filter(name__range=name_prefix_range(q)))
+        members = matching_persons(Person.objects.all(), q)
         qs = qs.filter(id__in=members.values("household_id"))
     return qs.order_by("-id")
 
@@ -76,9 +82,7 @@ def person_list(user: Any, q: str = "") -> QuerySet[Person]:
     qs = scope(user, Person.objects.select_related("household"))
     q = q.strip()
     if q:
-        idc = check_id_number(q)
-        qs = (qs.filter(id_number=idc.normalized) if idc.valid
-              else qs.filter(name__range=name_prefix_range(q)))
+        qs = matching_persons(qs, q)
     return qs.order_by("-id")
 
 
