@@ -56,3 +56,17 @@ def add_working_days(start: date, days: int) -> WorkingDate:
     )
     provisional = any(y not in published for y in range(start.year, current.year + 1))
     return WorkingDate(date=current, provisional=provisional)
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days in (start, end]: how many remain from `start` until `end` is due.
+
+    Negative when `end` is before `start`: the working days by which it is overdue.
+    """
+    if end == start:
+        return 0
+    if end < start:
+        return -working_days_between(end, start)
+    overrides = _overrides(start, end)
+    days = (end - start).days
+    return sum(_is_working(start + timedelta(days=i), overrides) for i in range(1, days + 1))

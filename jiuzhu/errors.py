@@ -17,6 +17,8 @@ class ApplicationError(Exception):
     @property
     def status(self) -> int:
         # A conflict with the current state (duplicate, illegal transition) is 409; bad input 400.
+        if self.code == "forbidden":
+            return 403
         return 409 if self.code in {"conflict", "duplicate", "transition"} else 400
 
     def as_dict(self) -> dict[str, str | None]:

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "policies",
     "registry",
     "cases",
+    "benefits",
+    "relief",
+    "portal",
     "dashboard",
     "demo",
 ]

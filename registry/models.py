@@ -48,6 +48,9 @@ class Household(models.Model):
     def __str__(self) -> str:
         return f"{_('家庭')}#{self.pk}"
 
+    def applicant_person(self) -> Person | None:
+        return self.members.filter(relation=Relation.APPLICANT).first()
+
 
 class Person(models.Model):
     REGION_LOOKUP = "household__village__code"

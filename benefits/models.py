@@ -1,0 +1,72 @@
+"""Enrollments: who receives which programme, how much, from when (domain.md §2.4, §10)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class EnrollmentStatus(models.TextChoices):
+    ACTIVE = "active", _("正常享受")
+    SUSPENDED = "suspended", _("暂停发放")
+    ENDED = "ended", _("已停保")
+
+
+class Enrollment(models.Model):
+    REGION_LOOKUP = "village__code"
+
+    programme = models.ForeignKey("policies.Programme", on_delete=models.PROTECT,
+                                  verbose_name=_("救助项目"))
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT,
+                                  related_name="enrollments", verbose_name=_("家庭"))
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="enrollment",
+                                verbose_name=_("审批案件"))
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT,
+                                db_column="village_code", related_name="+")
+    status = models.CharField(_("状态"), max_length=10, choices=EnrollmentStatus.choices,
+                              default=EnrollmentStatus.ACTIVE)
+    monthly_amount = models.DecimalField(_("月发放金额（元）"), max_digits=14, decimal_places=2)
+    # A one-off grant (temporary assistance) is paid once, not monthly.
+    one_off = models.BooleanField(_("一次性救助"), default=False)
+    start_month = models.DateField(_("起始月份"))
+    end_month = models.DateField(_("终止月份"), null=True, blank=True)
+    care_class = models.CharField(_("生活自理能力"), max_length=8, blank=True)
+    support_form = models.CharField(_("供养方式"), max_length=12, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("救助对象（享受记录）")
+        verbose_name_plural = _("救助对象（享受记录）")
+        indexes = [models.Index(fields=["village", "status"], name="enrollment_village_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(monthly_amount__gte=0),
+                                   name="enrollment_amount_nonneg"),
+            models.CheckConstraint(condition=Q(start_month__day=1), name="enrollment_start_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.household_id} {self.monthly_amount}"
+
+
+class EnrollmentMember(models.Model):
+    REGION_LOOKUP = "enrollment__village__code"
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="members")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT,
+                               related_name="enrollments")
+    # Copied from the enrollment so the database can refuse a second active membership.
+    programme = models.ForeignKey("policies.Programme", on_delete=models.PROTECT,
+                                  related_name="+")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("保障成员")
+        verbose_name_plural = _("保障成员")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "programme"], condition=Q(active=True),
+                                    name="one_active_enrollment_per_person_programme"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.programme_id}"

@@ -1,0 +1,53 @@
+"""Enrollment writes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from cases.benefit import counted_members
+from cases.models import Case
+from jiuzhu.errors import ApplicationError
+from policies.params import MissingParameter, param
+
+from .models import Enrollment, EnrollmentMember
+
+
+def first_payment_month(region_code: str, decided_on: date) -> date:
+    """57号§21, 43号§17: paid from the month after the decision (offset is a parameter)."""
+    try:
+        offset = int(param("enrollment.start_offset_months", region_code, decided_on))
+    except MissingParameter:
+        offset = 1
+    months = decided_on.year * 12 + decided_on.month - 1 + offset
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def enrollment_create_from_case(*, actor: Any, case: Case, one_off: bool = False) -> Enrollment:
+    """Called inside the approving transaction; a member already enrolled refuses it all."""
+    assert case.amount is not None and case.decided_on is not None
+    enrollment = Enrollment.objects.create(
+        programme_id=case.programme_id, household_id=case.household_id, case=case,
+        village_id=case.village_id, monthly_amount=case.amount, one_off=one_off,
+        start_month=first_payment_month(case.village_id, case.decided_on),
+        care_class=case.care_class, support_form=case.support_form,
+    )
+    try:
+        with transaction.atomic():
+            EnrollmentMember.objects.bulk_create([
+                EnrollmentMember(enrollment=enrollment, person=p, programme_id=case.programme_id)
+                for p in counted_members(case)
+            ])
+    except IntegrityError as exc:
+        raise ApplicationError(
+            _("家庭中有成员已在享受该救助项目，不能重复纳入"), code="duplicate"
+        ) from exc
+    audit_record(actor=actor, action="enrollment.create", obj=enrollment,
+                 region_code=case.village_id,
+                 after={"case": case.number, "amount": str(case.amount),
+                        "start_month": enrollment.start_month.isoformat()})
+    return enrollment
