@@ -98,7 +98,7 @@ def _refuse_duplicates(programme: Programme, applicant: Person) -> None:
                                field="programme", code="duplicate")
 
 
-def _create(*, actor: Any, household: Household, applicant: Person, programme: Programme,
+def new_case(*, actor: Any, household: Household, applicant: Person, programme: Programme,
             channel: str, data: IntakeInput, actor_label: str = "") -> Case:
     family = PROGRAMME_FAMILY[programme.code]
     extra = _check_family_fields(family, data)
@@ -160,7 +160,7 @@ def case_create(*, actor: Any, household: Household, data: IntakeInput) -> Case:
         household.members.filter(pk=data.applicant_id).first())
     if applicant is None or applicant.excluded:
         raise ApplicationError(_("请选择本家庭的共同生活成员作为申请人"), field="applicant")
-    case = _create(actor=actor, household=household, applicant=applicant, programme=programme,
+    case = new_case(actor=actor, household=household, applicant=applicant, programme=programme,
                    channel=data.channel, data=data)
     if data.accept_now:
         if actor.role != Role.CLERK and not actor.is_superuser:

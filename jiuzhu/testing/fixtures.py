@@ -28,6 +28,12 @@ def _empty_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    # Uploaded case documents must not land in the working tree during tests.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def county(db: Any) -> None:
     load_reference_data()
