@@ -33,3 +33,10 @@ REGISTRY_WRITERS = frozenset({Role.COUNTY_ADMIN, Role.CLERK})
 # Who may see full ID numbers and phones on a detail page (each view is logged).
 FULL_RECORD_VIEWERS = frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR})
 COUNTY_ONLY = frozenset({Role.COUNTY_ADMIN})
+# Cases: who may open case pages, take applications, and act on a case at all (each move's
+# own roles are in cases.workflow).
+CASE_READERS = frozenset(
+    {Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.GRID_WORKER, Role.AUDITOR}
+)
+CASE_INTAKE = frozenset({Role.CLERK, Role.GRID_WORKER})
+CASE_WORKERS = frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.GRID_WORKER})

@@ -70,3 +70,22 @@ def working_days_between(start: date, end: date) -> int:
     overrides = _overrides(start, end)
     days = (end - start).days
     return sum(_is_working(start + timedelta(days=i), overrides) for i in range(1, days + 1))
+
+
+class WorkingDayCounter:
+    """`working_days_between` for many dates at once, with one calendar query (list pages)."""
+
+    def __init__(self, first: date, last: date) -> None:
+        self.first, self.last = first, last
+        self.overrides = _overrides(first, last)
+
+    def between(self, start: date, end: date) -> int:
+        if end == start:
+            return 0
+        if end < start:
+            return -self.between(end, start)
+        if start < self.first or end > self.last:
+            return working_days_between(start, end)
+        days = (end - start).days
+        return sum(_is_working(start + timedelta(days=i), self.overrides)
+                   for i in range(1, days + 1))

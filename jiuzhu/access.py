@@ -17,11 +17,15 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
 from accounts.roles import (
+    CASE_INTAKE,
+    CASE_READERS,
+    CASE_WORKERS,
     COUNTY_ONLY,
     FULL_RECORD_VIEWERS,
     REGISTRY_READERS,
     REGISTRY_WRITERS,
     STAFF_ROLES,
+    Role,
 )
 
 logger = logging.getLogger(__name__)
@@ -63,6 +67,22 @@ ROUTE_PERMISSIONS: dict[str, Rule] = {
     "registry:import_start": REGISTRY_WRITERS,
     "registry:import_detail": REGISTRY_WRITERS,
     "registry:import_template": REGISTRY_WRITERS,
+    # cases (the state machine checks each move's role; these gate the pages)
+    "cases:case_list": CASE_READERS,
+    "cases:overdue": CASE_READERS,
+    "cases:case_create": CASE_INTAKE,
+    "cases:case_detail": CASE_READERS,
+    "cases:case_move": CASE_WORKERS,
+    "cases:survey": frozenset({Role.CLERK, Role.GRID_WORKER}),
+    "cases:verification": COUNTY_ONLY,
+    "cases:opinion": frozenset({Role.REVIEWER}),
+    "cases:selfcare": frozenset({Role.CLERK, Role.REVIEWER, Role.COUNTY_ADMIN}),
+    "cases:consent": frozenset({Role.CLERK}),
+    "cases:objection": frozenset({Role.REVIEWER}),
+    "cases:meeting": COUNTY_ONLY,
+    "cases:document_upload": CASE_WORKERS,
+    "cases:document_download": CASE_READERS,
+    "cases:notice": CASE_READERS,
     # calendar
     "calendar_days:year": STAFF_ROLES,
     "calendar_days:day_set": COUNTY_ONLY,

@@ -14,6 +14,8 @@ NAV_ITEMS = [
     ("dashboard:home", _("工作台")),
     ("registry:household_list", _("家庭档案")),
     ("registry:import_start", _("批量导入")),
+    ("cases:case_list", _("救助申请")),
+    ("cases:overdue", _("办理时限")),
     ("policies:programme_list", _("救助项目")),
     ("policies:parameter_list", _("政策参数")),
     ("calendar_days:year", _("工作日历")),

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.roles import FULL_RECORD_VIEWERS
+from accounts.roles import CASE_INTAKE, FULL_RECORD_VIEWERS
 from audit.services import record_access_log
 from jiuzhu.errors import ApplicationError
 from jiuzhu.forms import attach_error
@@ -94,6 +94,8 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
         "full": full,
         "member_form": MemberForm(),
         "asset_form": AssetForm(),
+        "can_apply": getattr(request.user, "role", None) in CASE_INTAKE,
+        "cases": household.cases.select_related("programme").order_by("-id"),
     })
 
 

@@ -125,3 +125,9 @@ def case_reject(*, actor: Any, case_id: int, reason: str) -> Case:
 def prepay_allowed(case: Case) -> bool:
     return (case.temporary_kind == TemporaryKind.EMERGENCY and case.requested_amount is not None
             and case.requested_amount <= township_cap(case))
+
+
+@transaction.atomic
+def close_publicity_now(*, actor: Any, case_id: int) -> bool:
+    """A reviewer sends on a case whose 公示 has ended without waiting for the nightly job."""
+    return close_publicity_if_over(lock(case_id), timezone.localdate(), actor=actor)

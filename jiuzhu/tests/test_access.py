@@ -42,7 +42,7 @@ def _object_routes() -> list[tuple[str, str]]:
             and permission_for(n) != PUBLIC]
 
 
-def _fill(path: str, ids: dict[str, int]) -> str:
+def _fill(path: str, ids: dict[str, Any]) -> str:
     import re
 
     def sub(match: re.Match[str]) -> str:
@@ -53,7 +53,12 @@ def _fill(path: str, ids: dict[str, int]) -> str:
 
 
 @pytest.fixture
-def a_ids(household_a: Any, clerk_a: Any) -> dict[str, int]:
+def a_ids(household_a: Any, clerk_a: Any) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.services.intake import document_attach
+    from demo.reference import TOWNSHIP_A
+    from jiuzhu.testing.cases import accepted_case, household_of
     from registry.importing import import_validate
 
     person = household_a.members.get()
@@ -62,12 +67,17 @@ def a_ids(household_a: Any, clerk_a: Any) -> dict[str, int]:
         "1,620802100202,太统村1组1号,,农村,王五,620802195803070411,申请人/户主,\n"
     ).encode()
     job = import_validate(actor=clerk_a, file_name="a.csv", content=csv)
-    return {"household_id": household_a.pk, "person_id": person.pk, "job_id": job.pk}
+    case = accepted_case(household_of())
+    document = document_attach(actor=clerk_a, case=case, kind="id_card",
+                               upload=SimpleUploadedFile("id.pdf", b"%PDF-1.4 x"))
+    return {"household_id": household_a.pk, "person_id": person.pk, "job_id": job.pk,
+            "pk": case.pk, "action": "accept", "token": document.token, "kind": "receipt",
+            "township_code": TOWNSHIP_A}
 
 
 @pytest.mark.django_db
 def test_township_b_gets_404_on_every_township_a_object(
-    a_ids: dict[str, int], clerk_b: Any
+    a_ids: dict[str, Any], clerk_b: Any
 ) -> None:
     routes = _object_routes()
     assert len(routes) >= 10  # the walk really covers the registry pages and the API
@@ -91,10 +101,11 @@ def test_township_b_gets_404_on_every_township_a_object(
 
 
 @pytest.mark.django_db
-def test_clerk_a_reaches_the_same_routes(a_ids: dict[str, int], clerk_a: Any) -> None:
+def test_clerk_a_reaches_the_same_routes(a_ids: dict[str, Any], clerk_a: Any) -> None:
     """The walk above is meaningful: the owner gets 200 on the same detail pages."""
     web = client_for(clerk_a)
-    for name in ("registry:household_detail", "registry:person_detail", "registry:import_detail"):
+    for name in ("registry:household_detail", "registry:person_detail", "registry:import_detail",
+                 "cases:case_detail", "cases:document_download", "cases:survey"):
         path = dict(ROUTES)[name]
         assert web.get(_fill(path, a_ids)).status_code == 200, name
 
