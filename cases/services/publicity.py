@@ -44,10 +44,11 @@ def publicity_period(region: str, starts_on: date) -> tuple[date, str]:
                                    length).date
         return ends_on, ""
     ends_on = starts_on + timedelta(days=length - 1 if includes_start else length)
-    # Domain §15 ex. 7: a calendar-day notice wholly inside a holiday is valid but worth a
-    # warning, since few villagers will see it.
+    # Domain §15 ex. 7: a calendar-day notice that falls (almost) wholly in a holiday is valid
+    # but worth a warning, since few villagers will see it; posted on the 调休 Saturday before
+    # Spring Festival 2026 it has that one working day and no other.
     warning = ""
-    if working_days_between(starts_on - timedelta(days=1), ends_on) == 0:
+    if working_days_between(starts_on - timedelta(days=1), ends_on) <= 1:
         warning = _("公示期全部在节假日内，建议顺延或加强线上公示")
     return ends_on, warning
 
