@@ -110,7 +110,9 @@ def test_overdue_cases_are_listed_per_township(clerk_a: Any, county_admin: Any) 
     on_time = accepted_case(household_of())
     Case.objects.filter(pk=late.pk).update(investigate_due=date.today() - timedelta(days=10))
     page = client_for(county_admin).get("/cases/overdue/").content.decode()
-    assert "崆峒镇" in page
+    assert "崆峒镇" in page and "township=620802100000" in page
+    home = client_for(county_admin).get("/").content.decode()
+    assert "超期案件（按乡镇）" in home and "township=620802100000" in home
     listing = client_for(clerk_a).get("/cases/?overdue=1").content.decode()
     assert late.number in listing and on_time.number not in listing
     assert "已超期" in listing
