@@ -24,7 +24,7 @@ from .choices import (
 )
 from .models import SelfCareAssessment
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _blank(choices: Any) -> list[tuple[str, Any]]:

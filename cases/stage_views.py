@@ -98,7 +98,8 @@ def _stage_page(request: HttpRequest, case: Case, form: forms.Form, title: str,
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(request.user, pk)
-    form = SurveyForm(request.POST or None, household=case.household)
+    form = SurveyForm(request.POST or None, household=case.household,
+                      initial={"surveyed_on": timezone.localdate()})
     incomes = [r for p in case.household.members.order_by("id") for r in
                p.incomes.filter(end_month__isnull=True).select_related("person")]
 
@@ -139,7 +140,8 @@ def opinion(request: HttpRequest, pk: int) -> HttpResponse:
         preview = case_amount(case, family_of(case), timezone.localdate())
     except ApplicationError as exc:
         preview_error = exc.message
-    return _stage_page(request, case, OpinionForm(request.POST or None), _("乡镇审核意见"),
+    form = OpinionForm(request.POST or None, initial={"starts_on": timezone.localdate()})
+    return _stage_page(request, case, form, _("乡镇审核意见"),
                        lambda d: decision.case_township_opinion(
                            actor=request.user, case_id=case.pk, **d),
                        "cases/opinion_form.html", preview=preview, preview_error=preview_error)
@@ -154,7 +156,8 @@ def selfcare(request: HttpRequest, pk: int) -> HttpResponse:
         return investigation.selfcare_assess(actor=request.user, case_id=case.pk, lost=lost,
                                              assessor=d["assessor"], assessed_on=d["assessed_on"])
 
-    return _stage_page(request, case, SelfCareForm(request.POST or None),
+    return _stage_page(request, case, SelfCareForm(request.POST or None,
+                                                   initial={"assessed_on": timezone.localdate()}),
                        _("生活自理能力评估（勾选不能自主完成的项目）"), save)
 
 
