@@ -125,3 +125,22 @@ def test_case_list_queries_do_not_grow_with_rows(clerk_a: Any,
     web = client_for(clerk_a)
     with django_assert_max_num_queries(12):
         assert web.get("/cases/").status_code == 200
+
+
+def test_grid_worker_files_on_someones_behalf(grid_a: Any, clerk_a: Any) -> None:
+    household = household_of()
+    applicant = household.members.get(relation="applicant")
+    web = client_for(grid_a)
+    form = {"programme": "dibao_rural", "applicant": applicant.pk, "channel": "proxy",
+            "consent_signed_on": "2026-11-02", "reason": "独居老人行动不便"}
+    missing = web.post(f"/cases/new/{household.pk}/", form)
+    assert "委托情况" in missing.content.decode() and Case.objects.count() == 0
+    form["mandate_note"] = "申请人腿脚不便，委托网格员代为提交，已签字"
+    assert web.post(f"/cases/new/{household.pk}/", form).status_code == 302
+    case = Case.objects.get()
+    assert (case.channel, case.state, case.helper) == ("proxy", CaseState.SUBMITTED, grid_a)
+    # The grid worker cannot accept; the township clerk does.
+    web.post(f"/cases/{case.pk}/move/accept/")
+    assert Case.objects.get(pk=case.pk).state == CaseState.SUBMITTED
+    client_for(clerk_a).post(f"/cases/{case.pk}/move/accept/")
+    assert Case.objects.get(pk=case.pk).state == CaseState.ACCEPTED
