@@ -39,7 +39,10 @@ def enrollment_create_from_case(*, actor: Any, case: Case, one_off: bool = False
     try:
         with transaction.atomic():
             EnrollmentMember.objects.bulk_create([
-                EnrollmentMember(enrollment=enrollment, person=p, programme_id=case.programme_id)
+                # A one-off grant leaves no standing membership, so it never blocks a later
+                # application for the same programme.
+                EnrollmentMember(enrollment=enrollment, person=p, programme_id=case.programme_id,
+                                 active=not one_off)
                 for p in counted_members(case)
             ])
     except IntegrityError as exc:

@@ -38,7 +38,7 @@ class CaseAmount:
 
 def counted_members(case: Case) -> list[Person]:
     """57号§7–8: the counted household for dibao; the applicant alone for tekun and temporary."""
-    if case.programme_id in {"tekun"}:
+    if case.programme_id in {"tekun", "temporary"}:
         return [case.applicant]
     return list(case.household.members.filter(excluded=False).order_by("id"))
 

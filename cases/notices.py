@@ -102,6 +102,7 @@ def _receipt(case: Case) -> dict[str, Any]:
     if case.accepted_on is None:
         raise ApplicationError(_("案件尚未受理，不能出具受理回执"), code="transition")
     context = _common(case)
+    accepted = case.transitions.filter(action="accept").select_related("actor").last()
     context |= {
         "title": _("%(programme)s申请受理回执") % {"programme": case.programme.name},
         "deadlines": _deadlines(case),
@@ -109,6 +110,7 @@ def _receipt(case: Case) -> dict[str, Any]:
         "issuer": context["township_government"],
         "issued_on": case.accepted_on,
         "helper_name": case.helper.display_name if case.helper else "",
+        "clerk_name": accepted.actor.display_name if accepted and accepted.actor else "",
     }
     return context
 
@@ -121,10 +123,8 @@ def _approval(case: Case) -> dict[str, Any]:
         raise ApplicationError(_("案件没有享受记录，不能出具批准通知书"), code="transition")
     context = _common(case)
     township = _township_decides(case)
-    if case.delegated:
-        title = _("%(programme)s审核确认通知书")
-    else:
-        title = _("%(programme)s批准通知书")
+    # 57号§2: a delegated township confirms (审核确认) rather than approves.
+    title = _("%(programme)s审核确认通知书") if case.delegated else _("%(programme)s批准通知书")
     context |= {
         "title": title % {"programme": case.programme.name},
         "enrollment": enrollment,

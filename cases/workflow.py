@@ -161,4 +161,7 @@ def move(case: Case, action: str, *, actor: Any, reason: str = "", actor_label: 
 
 def lock(case_id: int) -> Case:
     """The case row under `select_for_update`, so two moves on one case serialize."""
-    return Case.objects.select_for_update().select_related("programme").get(pk=case_id)
+    # of=("self",): lock the case row only. Without it PostgreSQL also locks the joined
+    # Programme row, serialising every move of that programme county-wide.
+    return Case.objects.select_for_update(of=("self",)).select_related("programme").get(
+        pk=case_id)

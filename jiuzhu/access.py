@@ -83,6 +83,10 @@ ROUTE_PERMISSIONS: dict[str, Rule] = {
     "cases:document_upload": CASE_WORKERS,
     "cases:document_download": CASE_READERS,
     "cases:notice": CASE_READERS,
+    # relief (临时救助备用金): townships read their own fund, the county tops funds up
+    "relief:fund_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
+    "relief:fund_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
+    "relief:allocate": COUNTY_ONLY,
     # calendar
     "calendar_days:year": STAFF_ROLES,
     "calendar_days:day_set": COUNTY_ONLY,
@@ -92,6 +96,16 @@ ROUTE_PERMISSIONS: dict[str, Rule] = {
     "policies:parameter_list": STAFF_ROLES,
     "policies:parameter_create": COUNTY_ONLY,
     "policies:qa": PUBLIC,
+    # citizen portal (no login; the progress query is throttled, notices need a verified query)
+    "portal:home": PUBLIC,
+    "portal:apply": PUBLIC,
+    "portal:apply_done": PUBLIC,
+    "portal:progress": PUBLIC,
+    "portal:notice": PUBLIC,
+    "portal:publicity_index": PUBLIC,
+    "portal:publicity_village": PUBLIC,
+    "portal:objection": PUBLIC,
+    "portal:calculator": PUBLIC,
     # API: public tools
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,

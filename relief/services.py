@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.roles import Role
 from audit.services import audit_record
 from jiuzhu.errors import ApplicationError
 from regions.models import Level, Region
@@ -16,6 +17,9 @@ from regions.scoping import region_in_scope
 from registry.services import parse_money
 
 from .models import EntryKind, ReserveEntry, ReserveFund
+
+NOTE_MAX = 200  # ReserveEntry.note
+BALANCE_LIMIT = Decimal("1e12")  # ReserveFund.balance: 14 digits, 2 after the point
 
 
 def _locked_fund(township_code: str, *, create: bool = False) -> ReserveFund:
@@ -45,15 +49,25 @@ def _entry(fund: ReserveFund, *, actor: Any, kind: str, amount: Decimal, case: A
 
 
 @transaction.atomic
-def reserve_allocate(*, actor: Any, township_code: str, amount: Any, note: str = "") -> ReserveEntry:
+def reserve_allocate(*, actor: Any, township_code: str, amount: Any,
+                     note: str = "") -> ReserveEntry:
     """The county tops up a township's fund."""
+    # The route map keeps townships off the page; this keeps them off the service too (a
+    # township topping up its own fund would defeat the ledger).
+    if not (actor.is_superuser or actor.role == Role.COUNTY_ADMIN):
+        raise ApplicationError(_("备用金由县级民政部门拨付"), code="forbidden")
     if not region_in_scope(actor, township_code):
         raise ApplicationError(_("请选择本辖区内的乡镇（街道）"), field="township")
     value = parse_money(amount, "amount")
     if value <= 0:
         raise ApplicationError(_("金额须大于零"), field="amount")
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise ApplicationError(_("摘要不超过%(n)s字") % {"n": NOTE_MAX}, field="note")
     fund = _locked_fund(township_code, create=True)
-    return _entry(fund, actor=actor, kind=EntryKind.ALLOCATION, amount=value, note=note.strip())
+    if fund.balance + value >= BALANCE_LIMIT:
+        raise ApplicationError(_("金额过大"), field="amount")
+    return _entry(fund, actor=actor, kind=EntryKind.ALLOCATION, amount=value, note=note)
 
 
 def reserve_pay(*, actor: Any, township_code: str, amount: Decimal, case: Any,

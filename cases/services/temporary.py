@@ -47,10 +47,20 @@ def case_prepay(*, actor: Any, case_id: int, reason: str = "") -> Case:
     return case
 
 
+def _paperwork_uploaded(case: Case) -> bool:
+    """The signatures and stamps are completed after the payment, so only a document uploaded
+    since the prepay counts; an ID card filed at intake is not the paperwork."""
+    prepaid = case.transitions.filter(action="prepay").order_by("-at", "-id").first()
+    documents = case.documents.all()
+    if prepaid is not None:
+        documents = documents.filter(uploaded_at__gte=prepaid.at)
+    return documents.exists()
+
+
 @transaction.atomic
 def case_complete_paperwork(*, actor: Any, case_id: int, reason: str = "") -> Case:
     case = lock(case_id)
-    if case.state == CaseState.PREPAID and not case.documents.exists():
+    if case.state == CaseState.PREPAID and not _paperwork_uploaded(case):
         raise ApplicationError(_("请先上传补办的签字、盖章材料"), code="transition")
     move(case, "complete_paperwork", actor=actor, reason=reason)
     case.decided_on, case.decided_by = timezone.localdate(), actor
