@@ -23,9 +23,11 @@ from ..workflow import REVIEWED, family_of, lock, move
 from .publicity import _decision_clock, close_publicity_if_over, publicity_post
 
 
-def _store_amount(case: Case, family: str, on: date) -> bool:
+def _store_amount(case: Case, family: str, on: date, opinion_eligible: bool) -> bool:
+    """Store the worked-out amount and its explanation; a case found ineligible keeps the
+    explanation but no amount, so no list or notice shows money it will not receive."""
     result = case_amount(case, family, on)
-    case.amount = result.amount if result.eligible else None
+    case.amount = result.amount if result.eligible and opinion_eligible else None
     case.standard = result.standard
     case.per_capita_income = result.per_capita_income
     case.calculation = steps_json(result.breakdown)
@@ -51,7 +53,7 @@ def case_township_opinion(*, actor: Any, case_id: int, eligible: bool, opinion_t
         if eligible and not all(c.ok for c in checks):
             raise ApplicationError(_("特困供养条件未全部满足，不能提出符合条件的意见"),
                                    field="eligible")
-    calculated_eligible = _store_amount(case, family, today)
+    calculated_eligible = _store_amount(case, family, today, eligible)
     if eligible and not calculated_eligible:
         raise ApplicationError(_("按测算结果不符合保障条件，不能提出符合条件的意见"),
                                field="eligible")

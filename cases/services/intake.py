@@ -30,6 +30,7 @@ from ..choices import (
     Channel,
     DocumentKind,
     Family,
+    PublicityStatus,
     SupporterStatus,
     SupportForm,
     TemporaryKind,
@@ -194,14 +195,25 @@ def case_resubmit(*, actor: Any, case_id: int, reason: str = "") -> Case:
     return _simple("resubmit", actor=actor, case_id=case_id, reason=reason)
 
 
+def _take_down_notices(case: Case) -> None:
+    """A closed case leaves no notice on the village page and takes no more objections."""
+    case.publicities.filter(
+        status__in=[PublicityStatus.ACTIVE, PublicityStatus.OBJECTED]
+    ).update(status=PublicityStatus.WITHDRAWN)
+
+
 @transaction.atomic
 def case_withdraw(*, actor: Any, case_id: int, reason: str) -> Case:
-    return _simple("withdraw", actor=actor, case_id=case_id, reason=reason)
+    case = _simple("withdraw", actor=actor, case_id=case_id, reason=reason)
+    _take_down_notices(case)
+    return case
 
 
 @transaction.atomic
 def case_terminate(*, actor: Any, case_id: int, reason: str) -> Case:
-    return _simple("terminate", actor=actor, case_id=case_id, reason=reason)
+    case = _simple("terminate", actor=actor, case_id=case_id, reason=reason)
+    _take_down_notices(case)
+    return case
 
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024

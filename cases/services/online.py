@@ -159,8 +159,10 @@ def _staff_note(*, existing: Person | None, declared_name: str, village: Region,
                 left_out: list[str], declared_count: int) -> str:
     notes = [_("网上申请：申请人已勾选同意授权核对家庭经济状况，书面授权书待受理时签署。")]
     if existing is not None:
-        notes.append(_("申请人已有家庭档案，本申请登记在原家庭下；网上申报的%(n)d名其他成员未写入"
-                       "档案，受理时请核实家庭成员。") % {"n": declared_count})
+        notes.append(_("申请人已有家庭档案，本申请登记在原家庭下。"))
+        if declared_count:
+            notes.append(_("网上申报的%(n)d名其他成员未写入档案（见审计记录），受理时请核实家庭成员。")
+                         % {"n": declared_count})
         if existing.name != declared_name:
             notes.append(_("网上填写的姓名“%(d)s”与档案姓名不一致，受理时请核实身份。")
                          % {"d": declared_name})

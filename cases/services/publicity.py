@@ -109,7 +109,8 @@ def objection_file(*, token: str, content: str, contact_name: str = "",
     """Anyone may object during the period; the case pauses for re-investigation."""
     publicity = Publicity.objects.filter(public_token=token).first()
     today = timezone.localdate()
-    if publicity is None or not (publicity.starts_on <= today <= publicity.ends_on):
+    if (publicity is None or not (publicity.starts_on <= today <= publicity.ends_on)
+            or publicity.status in {PublicityStatus.ENDED, PublicityStatus.WITHDRAWN}):
         raise ApplicationError(_("该公示不存在或已结束"), code="not_found")
     if not content.strip():
         raise ApplicationError(_("请填写异议内容"), field="content")
@@ -153,6 +154,8 @@ def objection_resolve(*, actor: Any, case_id: int, outcome: str, outcome_text: s
     if not outcome_text.strip():
         raise ApplicationError(_("请填写处理结果说明（将公开）"), field="outcome_text")
     move(case, "resolve_objection", actor=actor, reason=outcome_text)
+    # The paused round is over; a new opinion posts a new round.
+    case.publicities.filter(status=PublicityStatus.OBJECTED).update(status=PublicityStatus.ENDED)
     Objection.objects.filter(publicity__case=case, outcome=ObjectionOutcome.PENDING).update(
         outcome=outcome, outcome_text=outcome_text.strip()[:2000],
         resolved_at=timezone.now(), resolved_by=actor,

@@ -102,7 +102,20 @@ def test_objection_pauses_then_second_round(county: None) -> None:
     case = decision.case_township_opinion(actor=staff("reviewer_a"), case_id=case.pk,
                                           eligible=True, opinion_text="复查后仍符合条件")
     assert case.state == CaseState.PUBLICITY
-    assert list(case.publicities.values_list("round", flat=True).order_by("round")) == [1, 2]
+    rounds = list(case.publicities.values_list("round", "status").order_by("round"))
+    assert rounds == [(1, PublicityStatus.ENDED), (2, PublicityStatus.ACTIVE)]
+
+
+def test_withdrawing_takes_the_notice_down(county: None) -> None:
+    from cases.services import intake
+
+    case = in_publicity(accepted_case(household_of()))
+    intake.case_withdraw(actor=staff("clerk_a"), case_id=case.pk, reason="申请人主动撤回")
+    notice = case.publicities.get()
+    assert notice.status == PublicityStatus.WITHDRAWN
+    with pytest.raises(ApplicationError):
+        publicity.objection_file(token=notice.public_token, content="有异议")
+    assert not Objection.objects.exists()
 
 
 def test_objection_outside_period_or_empty_is_refused(county: None) -> None:

@@ -100,7 +100,7 @@ def test_documents_are_checked_and_served_only_in_scope(clerk_a: Any, clerk_b: A
         "kind": "id_card", "file": SimpleUploadedFile("身份证.pdf", b"%PDF-1.4 test")})
     document = case.documents.get()
     response = web.get(f"/cases/documents/{document.token}/")
-    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 test"
+    assert response.status_code == 200 and response.getvalue() == b"%PDF-1.4 test"
     assert response["Cache-Control"] == "private, no-store"
     assert client_for(clerk_b).get(f"/cases/documents/{document.token}/").status_code == 404
 

@@ -2,6 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from cases.choices import CaseState
+from demo.cases import CASE_USERS, seed_cases
 from demo.loader import insert_households
 from demo.population import Population
 from demo.reference import DEMO_PASSWORD, DEMO_USERS, load_reference_data
@@ -10,7 +12,11 @@ from registry.models import Household
 
 
 class Command(BaseCommand):
-    help = "载入演示县：区划、救助项目与参数、演示账户，以及 N 户合成家庭（同一 seed 结果相同）。"
+    help = (
+        "载入演示县：区划、救助项目与参数、演示账户，N 户合成家庭，"
+        "以及各办理环节的演示案件和乡镇备用金（同一 seed 结果相同）。"
+        "再次运行只更新参考数据：已有家庭则不再生成家庭，已有案件则不再生成案件。"
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--households", type=int, default=3000)
@@ -28,7 +34,15 @@ class Command(BaseCommand):
             population = Population(options["seed"], villages)
             n = insert_households(population.households(options["households"]))
             self.stdout.write(f"已生成 {n} 户家庭。")
+        made = seed_cases(options["seed"])
+        if made is None:
+            self.stdout.write("已有案件数据，跳过生成演示案件。")
+        else:
+            summary = "，".join(f"{s.label} {made[s]}" for s in CaseState if made[s])
+            self.stdout.write(
+                f"已生成 {sum(made.values())} 件演示案件（{summary}），并为各乡镇拨付备用金。")
         self.stdout.write(f"演示账户（密码均为 {DEMO_PASSWORD}）：")
-        for username, full_name, role, region, _dept in DEMO_USERS:
+        accounts = [(u, n, r, region) for u, n, r, region, _d in DEMO_USERS] + CASE_USERS
+        for username, full_name, role, region in accounts:
             name = Region.objects.get(code=region).name
             self.stdout.write(f"  {username:<14} {full_name:<6} {role.label:<10} {name}")
