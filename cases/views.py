@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +14,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import FULL_RECORD_VIEWERS
-from calendar_days.workdays import WorkingDayCounter
 from jiuzhu.errors import ApplicationError
 from jiuzhu.forms import attach_error
 from jiuzhu.paging import CachedCountPaginator
@@ -27,35 +24,11 @@ from registry.selectors import household_get
 
 from . import selectors
 from .choices import PROGRAMME_FAMILY, CaseState, Channel
-from .deadlines import current_deadline
+from .deadlines import clocks_for
 from .forms import CaseCreateForm, DocumentForm, ReasonForm
 from .models import Case, CaseDocument
 from .services import intake
 from .workflow import MOVE_BY_ACTION, available_moves
-
-
-@dataclass(frozen=True)
-class Clock:
-    """A case's present deadline as shown: "剩余 N 个工作日" or "已超期 N 个工作日"."""
-
-    label: Any
-    due: date
-    left: int
-
-    @property
-    def overdue_by(self) -> int:
-        return -self.left
-
-
-def clocks_for(cases: list[Case]) -> dict[int, Clock]:
-    """Each case's present deadline and working days left, with one calendar query."""
-    today = timezone.localdate()
-    found = {c.pk: d for c in cases if (d := current_deadline(c))}
-    if not found:
-        return {}
-    dues = [d.due for d in found.values()]
-    counter = WorkingDayCounter(min([today, *dues]), max([today, *dues]))
-    return {pk: Clock(d.label, d.due, counter.between(today, d.due)) for pk, d in found.items()}
 
 
 def case_list(request: HttpRequest) -> HttpResponse:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from benefits.models import Enrollment
 from cases.choices import OPEN_STATES, PROGRAMME_FAMILY, CaseState, Family, ObjectionOutcome
 from cases.choices import PublicityStatus as PS
-from cases.deadlines import current_deadline, working_days_left
+from cases.deadlines import Clock, clocks_for
 from cases.models import Case, Objection, Publicity
 from policies.models import Programme
 from policies.params import MissingParameter, param
@@ -182,17 +182,6 @@ NEXT_STEP: dict[str, Promise] = {
 
 
 @dataclass(frozen=True)
-class Clock:
-    label: Any
-    due: date
-    left: int
-
-    @property
-    def overdue_by(self) -> int:
-        return -self.left
-
-
-@dataclass(frozen=True)
 class Step:
     on: date
     label: str
@@ -212,9 +201,7 @@ class Progress:
 
 
 def progress_of(case: Case, today: date) -> Progress:
-    deadline = current_deadline(case)
-    clock = (Clock(deadline.label, deadline.due, working_days_left(deadline.due, today))
-             if deadline else None)
+    clock = clocks_for([case], today).get(case.pk)
     timeline = [Step(timezone.localtime(t.at).date(), str(CaseState(t.to_state).label))
                 for t in case.transitions.only("at", "to_state").order_by("at", "id")]
     enrollment = (Enrollment.objects.filter(case=case).first()
