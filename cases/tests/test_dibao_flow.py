@@ -75,3 +75,14 @@ def test_deadlines_across_spring_festival(county: None) -> None:
     assert case.investigate_due == date(2026, 2, 24)
     assert case.overall_due == date(2026, 4, 1)
     assert case.extended_due == date(2026, 4, 23)
+
+
+def test_every_dibao_clock_of_domain_example_7(county: None) -> None:
+    """domain.md §15 ex. 7: accepted Thursday 2026-02-12, across the Spring Festival."""
+    from cases.deadlines import due_after
+
+    case = accepted_case(household_of())
+    assert due_after(case, date(2026, 2, 13), "deadline.dibao.verify") == date(2026, 2, 25)
+    assert due_after(case, date(2026, 3, 10), "deadline.dibao.county") == date(2026, 3, 24)
+    assert due_after(case, date(2026, 3, 24), "deadline.dibao.reject") == date(2026, 3, 27)
+    assert due_after(case, date(2026, 2, 12), "deadline.dibao.delegated") == date(2026, 3, 18)
