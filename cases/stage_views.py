@@ -32,46 +32,21 @@ from .forms import (
     VerificationForm,
 )
 from .models import Case, SelfCareAssessment
-from .services import decision, intake, investigation, publicity, temporary
+from .services import decision, investigation, publicity, temporary
+from .services.dispatch import BUTTON_ACTIONS, case_act
 from .workflow import family_of
 
 S = CaseState
-Service = Callable[..., Any]
-# Moves that need nothing but an optional reason; the service checks state, role and data.
-SIMPLE_MOVES: dict[str, Service] = {
-    "accept": intake.case_accept,
-    "start_investigation": investigation.case_start_investigation,
-    "complete_survey": investigation.case_complete_survey,
-    "reinvestigate": publicity.case_reinvestigate,
-    "prepay": temporary.case_prepay,
-}
-REASONED_MOVES: dict[str, Service] = {
-    "return": intake.case_return,
-    "resubmit": intake.case_resubmit,
-    "withdraw": intake.case_withdraw,
-    "terminate": intake.case_terminate,
-    "approve": decision.case_approve,
-    "reject": decision.case_reject,
-    "complete_paperwork": temporary.case_complete_paperwork,
-}
-
-
 @require_http_methods(["POST"])
 def case_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     case = selectors.case_get(request.user, pk)
     form = ReasonForm(request.POST)
     form.is_valid()
     reason = form.cleaned_data.get("reason", "")
+    if action not in BUTTON_ACTIONS:
+        raise Http404
     try:
-        if action in SIMPLE_MOVES:
-            SIMPLE_MOVES[action](actor=request.user, case_id=case.pk)
-        elif action in REASONED_MOVES:
-            REASONED_MOVES[action](actor=request.user, case_id=case.pk, reason=reason)
-        elif action == "close_publicity":
-            if not decision.close_publicity_now(actor=request.user, case_id=case.pk):
-                raise ApplicationError(_("公示期未满或有异议，不能报送"), code="transition")
-        else:
-            raise Http404
+        case_act(actor=request.user, case_id=case.pk, action=action, reason=reason)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -113,6 +113,10 @@ ROUTE_PERMISSIONS: dict[str, Rule] = {
     "api:add_working_days": PUBLIC,
     "api:regions": PUBLIC,
     "api:calculator_dibao": PUBLIC,
+    # API: cases (each move's own roles are checked by cases.workflow)
+    "api:case_list": CASE_READERS,
+    "api:case_detail": CASE_READERS,
+    "api:case_move": CASE_WORKERS,
     "api:api-root": PUBLIC,
     # API: registry
     "api:household_list": by_method(read=REGISTRY_READERS, write=REGISTRY_WRITERS),
