@@ -10,7 +10,7 @@ class CaseState(models.TextChoices):
     ACCEPTED = "accepted", _("已受理")
     INVESTIGATING = "investigating", _("入户调查")
     VERIFYING = "verifying", _("经济状况核对")
-    TOWNSHIP_OPINION = "township_opinion", _("乡镇审核")
+    TOWNSHIP_OPINION = "township_opinion", _("待乡镇审核")
     PUBLICITY = "publicity", _("公示中")
     OBJECTION = "objection", _("公示异议，暂停")
     REINVESTIGATING = "reinvestigating", _("异议复查")

@@ -179,6 +179,7 @@ NEXT_STEP: dict[str, Promise] = {
     S.WITHDRAWN: _("申请已撤回。如有需要，可以重新申请。"),
     S.TERMINATED: _("办理已终止。如有疑问，请联系乡镇（街道）民政窗口。"),
 }
+ONE_OFF_APPROVED = _("已批准。临时救助金一次性发放，结果见下方。")
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,8 @@ def progress_of(case: Case, today: date) -> Progress:
         case=case, masked_name=mask_name(case.applicant.name),
         state_label=str(CaseState(case.state).label),
         submitted_on=timezone.localtime(case.submitted_at).date(), clock=clock,
-        next_step=str(NEXT_STEP.get(case.state, "")), timeline=timeline,
+        next_step=str(ONE_OFF_APPROVED if enrollment is not None and enrollment.one_off
+                      else NEXT_STEP.get(case.state) or ""), timeline=timeline,
         enrollment=enrollment, notices=notices,
     )
 

@@ -26,6 +26,7 @@ def test_list_and_detail_are_scoped_and_explained(clerk_a: Any, clerk_b: Any) ->
     assert item["number"] == case.number and item["applicant_masked"] == "赵**"
     assert item["current_deadline"]["working_days_left"] >= 0
     detail = web.get(f"/api/v1/cases/{case.pk}", **auth).json()
+    assert case.investigate_due is not None
     assert detail["deadlines"]["investigate_due"] == case.investigate_due.isoformat()
     assert [t["action"] for t in detail["transitions"]] == ["submit", "accept"]
     other, other_auth = _api(clerk_b)

@@ -70,7 +70,7 @@ def test_dibao_case_from_counter_to_approval_and_citizen_query(
     page.get_by_label("核对结论").select_option("pass")
     page.get_by_label("核对情况（各部门数据比对结果）").fill("未发现车辆、房产、工商登记、存款超标")
     page.get_by_role("button", name="保存").click()
-    _state(page, "乡镇审核")
+    _state(page, "待乡镇审核")
 
     # 乡镇审核 with the explained amount, then 公示.
     _as(page, base, "reviewer_a", case)

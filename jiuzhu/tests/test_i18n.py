@@ -29,3 +29,5 @@ def test_catalogue_has_key_terms() -> None:
         assert translation.gettext("工作台") == "Dashboard"
         assert translation.gettext("家庭档案") == "Household records"
         assert translation.gettext("%(year)s 年工作日历") % {"year": 2026} == "Working calendar 2026"
+        assert translation.gettext("待乡镇审核") == "Awaiting township review"
+        assert translation.gettext("入户调查") == "Household survey"
