@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "benefits",
     "relief",
     "portal",
+    "verification",
     "dashboard",
     "demo",
 ]

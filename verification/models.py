@@ -1,0 +1,267 @@
+"""核对: department data sets, verification runs, findings and reports (domain.md §6).
+
+Department extracts are stored as facts: one value of one item for one ID number in one dated
+snapshot of one source. Matching is a join on the ID number, one SQL statement per chunk of
+persons (verification.engine), never a loop over rows.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+USER = settings.AUTH_USER_MODEL
+
+
+class DataSource(models.Model):
+    """One department data set (e.g. 公安户籍, 车辆登记, 市场主体登记, 死亡登记)."""
+
+    code = models.SlugField(_("代码"), max_length=32, primary_key=True)
+    name = models.CharField(_("数据名称"), max_length=64)
+    department = models.ForeignKey("policies.Department", on_delete=models.PROTECT,
+                                    verbose_name=_("提供部门"))
+    id_column = models.CharField(_("身份证号码列名"), max_length=32, default="身份证号码")
+    # A snapshot older than this cannot vouch for "no record": its items become "无法确定".
+    max_age_days = models.PositiveIntegerField(_("数据有效期（天）"), default=120)
+    active = models.BooleanField(_("启用"), default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("部门数据源")
+        verbose_name_plural = _("部门数据源")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ValueKind(models.TextChoices):
+    FLAG = "flag", _("有/无")
+    AMOUNT = "amount", _("金额/数值")
+    DATE = "date", _("日期")
+    TEXT = "text", _("文本")
+
+
+class SourceItem(models.Model):
+    """What a column of the extract means, and whether a hit feeds the registry."""
+
+    source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="items")
+    code = models.SlugField(_("项目代码"), max_length=32)
+    label = models.CharField(_("核对项目"), max_length=64)
+    column = models.CharField(_("列名"), max_length=64)
+    kind = models.CharField(_("取值类型"), max_length=8, choices=ValueKind.choices)
+    # "income:<IncomeType>" or "asset:<AssetType>": a hit becomes a registry record of that type.
+    feeds = models.CharField(_("转入档案"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("核对项目")
+        verbose_name_plural = _("核对项目")
+        ordering = ["source", "id"]
+        constraints = [models.UniqueConstraint(fields=["source", "code"], name="item_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}.{self.code}"
+
+
+class SnapshotStatus(models.TextChoices):
+    STAGED = "staged", _("已校验，待启用")
+    ACTIVE = "active", _("使用中")
+    SUPERSEDED = "superseded", _("已被替换")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Snapshot(models.Model):
+    """One dated extract of a source. `replace` supersedes the active ones; `append` adds."""
+
+    class Mode(models.TextChoices):
+        REPLACE = "replace", _("替换原有数据")
+        APPEND = "append", _("追加到原有数据")
+
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="snapshots")
+    as_of = models.DateField(_("数据截止日期"))
+    mode = models.CharField(_("导入方式"), max_length=8, choices=Mode.choices,
+                            default=Mode.REPLACE)
+    status = models.CharField(_("状态"), max_length=12, choices=SnapshotStatus.choices,
+                              default=SnapshotStatus.STAGED)
+    file_name = models.CharField(_("文件名"), max_length=255, blank=True)
+    rows_total = models.PositiveIntegerField(_("数据行数"), default=0)
+    rows_bad = models.PositiveIntegerField(_("错误行数"), default=0)
+    facts = models.PositiveIntegerField(_("数据项数"), default=0)
+    errors = models.JSONField(_("错误清单"), default=list, blank=True)
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("上传人"))
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("数据批次")
+        verbose_name_plural = _("数据批次")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["source", "status"], name="snapshot_source_status")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.as_of}"
+
+
+class SourceFact(models.Model):
+    """One item's value for one ID number in one snapshot."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="+")
+    id_number = models.CharField(max_length=18)
+    item = models.CharField(max_length=32)
+    value_num = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    value_text = models.CharField(max_length=200, blank=True)
+    value_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["id_number", "snapshot"], name="fact_id_snapshot"),
+            models.Index(fields=["snapshot"], name="fact_snapshot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}.{self.item}"
+
+
+class Consequence(models.TextChoices):
+    NONE = "", _("仅记录")
+    REVIEW = "review", _("需复核")
+    INELIGIBLE = "ineligible", _("暂不符合，待申请人说明")
+    SUSPEND = "suspend", _("暂停发放并复查")
+
+
+# Stronger consequences win when several rules match one finding.
+CONSEQUENCE_RANK: dict[str, int] = {Consequence.NONE: 0, Consequence.REVIEW: 1, Consequence.INELIGIBLE: 2,
+                    Consequence.SUSPEND: 3}
+
+
+class Rule(models.Model):
+    """Turns a finding into a consequence, for a region and below (blank = everywhere)."""
+
+    class Operator(models.TextChoices):
+        PRESENT = "present", _("有记录")
+        GT = "gt", _("大于")
+        GTE = "gte", _("大于等于")
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="+", verbose_name=_("适用地区"))
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, verbose_name=_("数据源"))
+    item = models.CharField(_("核对项目"), max_length=32)
+    operator = models.CharField(_("条件"), max_length=8, choices=Operator.choices)
+    threshold = models.DecimalField(_("阈值"), max_digits=16, decimal_places=2, null=True,
+                                    blank=True)
+    consequence = models.CharField(_("处理"), max_length=12, choices=Consequence.choices)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("核对规则")
+        verbose_name_plural = _("核对规则")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(operator="present") | Q(threshold__isnull=False),
+                name="rule_threshold_for_comparison",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}.{self.item} {self.operator} {self.threshold or ''}"
+
+
+class RunKind(models.TextChoices):
+    CASE = "case", _("申请核对")
+    RECIPIENTS = "recipients", _("在保对象批量复核")
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class VerificationRun(models.Model):
+    """One matching run over a fixed list of persons, resumable chunk by chunk."""
+
+    REGION_LOOKUP = "region_code"
+
+    kind = models.CharField(_("类型"), max_length=12, choices=RunKind.choices)
+    region_code = models.CharField(_("范围区划代码"), max_length=12)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="verification_runs")
+    previous = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+")
+    status = models.CharField(_("状态"), max_length=8, choices=RunStatus.choices,
+                              default=RunStatus.PENDING)
+    persons_total = models.PositiveIntegerField(_("核对人数"), default=0)
+    persons_done = models.PositiveIntegerField(_("已完成人数"), default=0)
+    # The resume cursor: every RunPerson with id <= this has been matched and committed.
+    cursor = models.BigIntegerField(default=0)
+    hits = models.PositiveIntegerField(_("命中数"), default=0)
+    new_hits = models.PositiveIntegerField(_("新增命中"), default=0)
+    # {source code: {"as_of": date, "status": ok|stale|missing}} at the start of the run.
+    sources = models.JSONField(_("使用的数据"), default=dict)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("核对任务")
+        verbose_name_plural = _("核对任务")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class RunPerson(models.Model):
+    """The persons of a run, fixed when it is created, in the order chunks take them."""
+
+    run = models.ForeignKey(VerificationRun, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    id_number = models.CharField(max_length=18)
+    village_code = models.CharField(max_length=12)
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "id"], name="runperson_run_id")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.person_id}"
+
+
+class Finding(models.Model):
+    """A record found for a person in a department's data (a hit)."""
+
+    REGION_LOOKUP = "village_code"
+
+    run = models.ForeignKey(VerificationRun, on_delete=models.CASCADE, related_name="findings")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    village_code = models.CharField(max_length=12)
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="+")
+    item = models.CharField(max_length=32)
+    value_num = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    value_text = models.CharField(max_length=200, blank=True)
+    value_date = models.DateField(null=True, blank=True)
+    as_of = models.DateField()
+    consequence = models.CharField(max_length=12, choices=Consequence.choices, blank=True)
+    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+")
+    # Not found (with this value) by the previous run of the same scope.
+    new = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("核对发现")
+        verbose_name_plural = _("核对发现")
+        indexes = [
+            models.Index(fields=["run", "person"], name="finding_run_person"),
+            models.Index(fields=["run", "village_code"], name="finding_run_village"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}.{self.item} {self.person_id}"

@@ -1,0 +1,122 @@
+"""Matching finds exactly the planted records, resumes without double counting, applies rules."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from benefits.models import Enrollment
+from cases.services import decision
+from jiuzhu.errors import ApplicationError
+from jiuzhu.testing.cases import accepted_case, household_of, publicity_over, staff
+from policies.models import Department
+from registry.models import Person
+from verification import engine, services
+from verification.models import (
+    DataSource,
+    Finding,
+    Rule,
+    RunStatus,
+    Snapshot,
+    SnapshotStatus,
+    SourceFact,
+    VerificationRun,
+)
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+def _source(code: str, as_of: date = TODAY) -> Snapshot:
+    dept, _ = Department.objects.get_or_create(name="区公安分局")
+    source, _ = DataSource.objects.get_or_create(code=code, defaults={"name": code,
+                                                                       "department": dept})
+    return Snapshot.objects.create(source=source, as_of=as_of, status=SnapshotStatus.ACTIVE)
+
+
+def _fact(snapshot: Snapshot, person: Person, item: str, value: str | None = None) -> None:
+    SourceFact.objects.create(snapshot=snapshot, source=snapshot.source,
+                              id_number=person.id_number, item=item,
+                              value_num=Decimal(value) if value else None)
+
+
+def _recipients(n: int) -> list[Person]:
+    people = []
+    for _ in range(n):
+        case = decision.case_approve(actor=staff("county_admin"),
+                                     case_id=publicity_over(accepted_case(household_of())).pk)
+        people.append(case.applicant)
+    return people
+
+
+def test_batch_finds_planted_hits_and_resumes(county: None) -> None:
+    people = _recipients(3)
+    vehicles, business = _source("vehicles"), _source("business")
+    _fact(vehicles, people[0], "vehicle_value", "85000")
+    _fact(business, people[1], "registered")
+    stranger = household_of().members.get(relation="applicant")
+    _fact(vehicles, stranger, "vehicle_value", "1")  # not a recipient: never a finding
+    Rule.objects.create(source_id="vehicles", item="vehicle_value", operator="gt",
+                        threshold=Decimal("50000"), consequence="ineligible")
+    Rule.objects.create(source_id="business", item="registered", operator="present",
+                        consequence="review")
+    run = services.recipients_run_create(actor=staff("county_admin"), region_code="620802000000")
+    assert run.persons_total == 9  # three households of three counted members
+    # Interrupt after the first chunk, then resume: nothing is matched twice.
+    engine._match_chunk(run, 4)
+    run.refresh_from_db()
+    assert (run.persons_done, run.status) == (4, RunStatus.PENDING)
+    run = engine.run_execute(run.pk, chunk=4)
+    assert (run.status, run.persons_done, run.hits) == (RunStatus.DONE, 9, 2)
+    found = {(f.person_id, f.source_id, f.consequence) for f in Finding.objects.filter(run=run)}
+    assert found == {(people[0].pk, "vehicles", "ineligible"),
+                     (people[1].pk, "business", "review")}
+    assert run.new_hits == 2
+    again = engine.run_execute(run.pk)
+    assert again.hits == 2 and Finding.objects.filter(run=run).count() == 2
+
+
+def test_second_batch_marks_only_changes_as_new(county: None) -> None:
+    people = _recipients(2)
+    vehicles = _source("vehicles")
+    _fact(vehicles, people[0], "vehicle_value", "30000")
+    first = engine.run_execute(services.recipients_run_create(
+        actor=staff("county_admin"), region_code="620802000000").pk)
+    _fact(vehicles, people[1], "vehicle_value", "60000")
+    second = engine.run_execute(services.recipients_run_create(
+        actor=staff("county_admin"), region_code="620802000000").pk)
+    assert second.previous_id == first.pk and second.hits == 2 and second.new_hits == 1
+    assert Finding.objects.get(run=second, new=True).person_id == people[1].pk
+
+
+def test_stale_or_missing_sources_cannot_vouch(county: None) -> None:
+    _source("vehicles", as_of=TODAY - timedelta(days=400))
+    _source("business")
+    DataSource.objects.create(code="death", name="死亡登记",
+                              department=Department.objects.get(name="区公安分局"))
+    status = engine.source_status(TODAY)
+    assert status["vehicles"]["status"] == "stale"
+    assert status["business"]["status"] == "ok"
+    assert status["death"] == {"as_of": "", "status": "missing"}
+
+
+def test_case_verification_needs_consent_and_is_scoped(county: None) -> None:
+    case = accepted_case(household_of())
+    case.consent_signed_on = None
+    case.save()
+    with pytest.raises(ApplicationError) as err:
+        services.case_run(actor=staff("clerk_a"), case=case)
+    assert err.value.field == "consent_signed_on"
+    with pytest.raises(ApplicationError):
+        services.case_run(actor=staff("clerk_b"), case=accepted_case(household_of()))
+    assert not VerificationRun.objects.exists()
+
+
+def test_only_county_starts_a_batch(county: None) -> None:
+    with pytest.raises(ApplicationError) as err:
+        services.recipients_run_create(actor=staff("clerk_a"), region_code="620802100000")
+    assert err.value.code == "forbidden"
+    assert Enrollment.objects.count() == 0
+
+
