@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
+from jiuzhu.forms import set_choices
 from policies.models import Programme
 from registry.choices import IncomeType
 from registry.models import Household
@@ -29,12 +30,6 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def _blank(choices: Any) -> list[tuple[str, Any]]:
     return [("", _("请选择")), *choices]
-
-
-def _choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> None:
-    field = form.fields[name]
-    assert isinstance(field, forms.ChoiceField)
-    field.choices = choices
 
 
 class CaseCreateForm(forms.Form):
@@ -63,13 +58,13 @@ class CaseCreateForm(forms.Form):
     def __init__(self, *args: Any, household: Household, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         programmes = Programme.objects.filter(code__in=PROGRAMME_FAMILY, active=True)
-        _choices(self, "programme", _blank([(p.code, p.name) for p in programmes]))
-        _choices(self, "applicant", [
+        set_choices(self, "programme", _blank([(p.code, p.name) for p in programmes]))
+        set_choices(self, "applicant", [
             (str(p.pk), f"{p.name}（{p.get_relation_display()}）")
             for p in household.members.filter(excluded=False).order_by("id")
         ])
         if user.role == Role.GRID_WORKER:
-            _choices(self, "channel", [(Channel.PROXY, Channel.PROXY.label)])
+            set_choices(self, "channel", [(Channel.PROXY, Channel.PROXY.label)])
             self.fields["channel"].initial = Channel.PROXY
             del self.fields["accept_now"]
 
@@ -97,7 +92,7 @@ class SurveyForm(forms.Form):
 
     def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "new_income_person", _blank(
+        set_choices(self, "new_income_person", _blank(
             [(str(p.pk), p.name) for p in household.members.order_by("id")]))
 
 

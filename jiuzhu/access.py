@@ -87,6 +87,13 @@ ROUTE_PERMISSIONS: dict[str, Rule] = {
     "relief:fund_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
     "relief:fund_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
     "relief:allocate": COUNTY_ONLY,
+    # verification batches and rules (county); findings pages are scoped per township
+    "runs:run_list": by_method(read=CASE_READERS, write=COUNTY_ONLY),
+    "runs:run_detail": CASE_READERS,
+    "runs:run_progress": CASE_READERS,
+    "runs:rule_list": by_method(read=frozenset({Role.COUNTY_ADMIN, Role.AUDITOR}),
+                                write=COUNTY_ONLY),
+    "runs:rule_toggle": COUNTY_ONLY,
     # calendar
     "calendar_days:year": STAFF_ROLES,
     "calendar_days:day_set": COUNTY_ONLY,

@@ -16,6 +16,7 @@ NAV_ITEMS = [
     ("registry:import_start", _("批量导入")),
     ("cases:case_list", _("救助申请")),
     ("cases:overdue", _("办理时限")),
+    ("runs:run_list", _("批量复核")),
     ("relief:fund_list", _("临时救助备用金")),
     ("policies:programme_list", _("救助项目")),
     ("policies:parameter_list", _("政策参数")),

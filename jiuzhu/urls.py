@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("relief/", include("relief.urls")),
     path("portal/", include("portal.urls")),
+    path("verification/runs/", include("verification.run_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

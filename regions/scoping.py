@@ -76,3 +76,19 @@ def scoped_get_or_404(user: Any, queryset: QuerySet[M], **lookup: Any) -> M:
 def region_in_scope(user: Any, code: str) -> bool:
     prefix = user_prefix(user)
     return prefix is not None and code.startswith(prefix)
+
+
+def scope_with_ancestors(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Rows in the user's scope, plus rows owned by a region above the user's (a county-wide
+    job a township follows). Only for rows that carry no personal data themselves; their
+    details must still be read through `scope`."""
+    lookup = queryset.model.REGION_LOOKUP  # type: ignore[attr-defined]
+    prefix = user_prefix(user)
+    if prefix is None:
+        return queryset.none()
+    if prefix == "":
+        return queryset
+    code = user.region.code
+    # Each ancestor's code is the user's prefix cut at a shorter level and padded with zeros.
+    ancestors = {code[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)}
+    return scope(user, queryset) | queryset.filter(**{f"{lookup}__in": sorted(ancestors)})

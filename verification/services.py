@@ -15,9 +15,18 @@ from cases.models import Case
 from jiuzhu.errors import ApplicationError
 from regions.models import Level, Region
 from regions.scoping import region_in_scope
+from registry.services import parse_money
 
 from . import engine
-from .models import RunKind, RunStatus, VerificationRun
+from .models import (
+    Consequence,
+    Rule,
+    RunKind,
+    RunStatus,
+    SourceItem,
+    ValueKind,
+    VerificationRun,
+)
 
 
 @transaction.atomic
@@ -67,3 +76,51 @@ def case_run(*, actor: Any, case: Case) -> VerificationRun:
                      region_code=case.village_id, after={"run": run.pk,
                                                          "persons": run.persons_total})
     return engine.run_execute(run.pk)
+
+
+RULE_FIELDS = ("source", "item", "operator", "threshold", "consequence", "note")
+
+
+@transaction.atomic
+def rule_create(*, actor: Any, region_code: str, source: str, item: str, operator: str,
+                threshold: Any, consequence: str, note: str = "") -> Rule:
+    """A county admin adds a rule for the county or one of its townships (domain §6)."""
+    if not (actor.is_superuser or actor.role == Role.COUNTY_ADMIN):
+        raise ApplicationError(_("核对规则由县级民政部门设置"), code="forbidden")
+    region = Region.objects.filter(code=region_code).first()
+    if region is None or not region_in_scope(actor, region_code):
+        raise ApplicationError(_("请选择本辖区"), field="region")
+    item_row = SourceItem.objects.filter(source_id=source, code=item).first()
+    if item_row is None:
+        raise ApplicationError(_("请选择数据源中的核对项目"), field="item")
+    if operator not in Rule.Operator.values:
+        raise ApplicationError(_("请选择条件"), field="operator")
+    if consequence not in Consequence.values:
+        raise ApplicationError(_("请选择处理方式"), field="consequence")
+    value = None
+    if operator != Rule.Operator.PRESENT:
+        if item_row.kind != ValueKind.AMOUNT:
+            raise ApplicationError(_("只有金额/数值项目可以比较大小"), field="operator")
+        if threshold in (None, ""):
+            raise ApplicationError(_("请填写阈值"), field="threshold")
+        value = parse_money(threshold, "threshold")
+    rule = Rule.objects.create(region=region, source_id=source, item=item, operator=operator,
+                               threshold=value, consequence=consequence, note=note.strip()[:200])
+    audit_record(actor=actor, action="verification.rule_create", obj=rule,
+                 region_code=region_code,
+                 after={f: str(getattr(rule, f if f != "source" else "source_id"))
+                        for f in RULE_FIELDS})
+    return rule
+
+
+@transaction.atomic
+def rule_set_active(*, actor: Any, rule: Rule, active: bool) -> Rule:
+    if not (actor.is_superuser or actor.role == Role.COUNTY_ADMIN):
+        raise ApplicationError(_("核对规则由县级民政部门设置"), code="forbidden")
+    before = rule.active
+    rule.active = active
+    rule.save(update_fields=["active"])
+    audit_record(actor=actor, action="verification.rule_active", obj=rule,
+                 region_code=rule.region_id or "", before={"active": before},
+                 after={"active": active})
+    return rule
