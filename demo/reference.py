@@ -107,6 +107,7 @@ PARAMETERS = [
     ("temp.reserve_fund.low_alert", "10000.00", ValueType.DECIMAL, "元", "演示值"),
     ("township.delegated_approval", "false", ValueType.BOOLEAN, "", "演示值"),
     ("payroll.pay_day", "10", ValueType.INTEGER, "日", "演示值"),
+    ("verification.batch_months", "3", ValueType.INTEGER, "月", "在保对象批量复核周期 演示值"),
 ]
 NATIONAL_PARAMETERS = [
     ("deadline.dibao.investigate", "3", ValueType.INTEGER, "工作日", "57号§15"),

@@ -104,3 +104,12 @@ def test_township_b_household_is_not_in_a_township_a_run(county: None) -> None:
     assert run.persons_total == 3
 
 
+
+
+def test_schedule_queues_once_per_period(county: None) -> None:
+    _recipients(1)
+    out = StringIO()
+    call_command("verification_schedule", stdout=out)
+    assert "queued" in out.getvalue()
+    call_command("verification_schedule", stdout=out)
+    assert VerificationRun.objects.count() == 1
