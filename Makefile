@@ -7,7 +7,7 @@ HOUSEHOLDS ?= 3000
 SEED ?= 2026
 export JIUZHU_ALLOW_DEV_SECRET ?= 1
 
-.PHONY: demo test venv lint typecheck bench-registry
+.PHONY: demo test venv lint typecheck bench-registry bench-verification
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,6 @@ lint: venv
 
 bench-registry: venv
 	$(PY) bench/registry.py
+
+bench-verification: venv
+	$(PY) bench/verification.py

@@ -102,9 +102,13 @@ def survey(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def verification(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(request.user, pk)
-    return _stage_page(request, case, VerificationForm(request.POST or None), _("核对结果"),
-                       lambda d: investigation.verification_record(
-                           actor=request.user, case_id=case.pk, **d))
+    from verification.reports import report_prefill  # the latest 核对报告 suggests the result
+
+    report, initial = report_prefill(case)
+    return _stage_page(request, case, VerificationForm(request.POST or None, initial=initial),
+                       _("核对结果"), lambda d: investigation.verification_record(
+                           actor=request.user, case_id=case.pk, **d),
+                       "verification/result_form.html", report=report)
 
 
 @require_http_methods(["GET", "POST"])
@@ -171,6 +175,8 @@ STAGE_PAGES: list[tuple[str, Any, Callable[[Case, Any], bool]]] = [
         S.INVESTIGATING, S.REINVESTIGATING} and _role(u, Role.CLERK, Role.GRID_WORKER)),
     ("cases:consent", gettext_lazy("登记核对授权书"), lambda c, u: c.is_open
      and _role(u, Role.CLERK)),
+    ("verification:case_verify", gettext_lazy("发起核对（部门数据比对）"),
+     lambda c, u: c.state == S.VERIFYING and _role(u, Role.COUNTY_ADMIN)),
     ("cases:verification", gettext_lazy("出具核对结果"), lambda c, u: c.state == S.VERIFYING
      and _role(u, Role.COUNTY_ADMIN)),
     ("cases:selfcare", gettext_lazy("生活自理能力评估"), lambda c, u: c.is_open

@@ -45,6 +45,10 @@ def by_method(*, read: Roles, write: Roles) -> dict[str, Roles]:
 # Namespaces whose own views enforce access (Django admin requires is_staff itself).
 SELF_GUARDED_NAMESPACES = {"admin"}
 
+# 部门数据: the county and the auditor read every source, department liaisons their own.
+DEPARTMENT_DATA_READERS = frozenset({Role.COUNTY_ADMIN, Role.AUDITOR, Role.LIAISON})
+DEPARTMENT_DATA_WRITERS = frozenset({Role.COUNTY_ADMIN, Role.LIAISON})
+
 ROUTE_PERMISSIONS: dict[str, Rule] = {
     # accounts
     "accounts:login": PUBLIC,
@@ -94,6 +98,27 @@ ROUTE_PERMISSIONS: dict[str, Rule] = {
     "runs:rule_list": by_method(read=frozenset({Role.COUNTY_ADMIN, Role.AUDITOR}),
                                 write=COUNTY_ONLY),
     "runs:rule_toggle": COUNTY_ONLY,
+    # case verification reports (scoped via the case), review tasks, integrity matching (county)
+    "verification:case_verify": COUNTY_ONLY,
+    "verification:report_detail": CASE_READERS,
+    "verification:report_pdf": CASE_READERS,
+    "verification:task_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                         Role.AUDITOR}),
+    "verification:task_close": frozenset({Role.COUNTY_ADMIN, Role.CLERK}),
+    "verification:integrity_list": COUNTY_ONLY,
+    "verification:integrity_review": COUNTY_ONLY,
+    "verification:staff_relatives": COUNTY_ONLY,
+    "verification:staff_relative_import": COUNTY_ONLY,
+    # department data (部门数据): a liaison sees and uploads only its own department's sources
+    # (verification.selectors); the auditor reads
+    "verification:source_list": DEPARTMENT_DATA_READERS,
+    "verification:source_detail": by_method(read=DEPARTMENT_DATA_READERS,
+                                            write=DEPARTMENT_DATA_WRITERS),
+    "verification:snapshot_detail": by_method(read=DEPARTMENT_DATA_READERS,
+                                              write=DEPARTMENT_DATA_WRITERS),
+    "api:verification_source_list": DEPARTMENT_DATA_READERS,
+    "api:verification_snapshot_create": by_method(read=DEPARTMENT_DATA_READERS,
+                                                  write=DEPARTMENT_DATA_WRITERS),
     # calendar
     "calendar_days:year": STAFF_ROLES,
     "calendar_days:day_set": COUNTY_ONLY,

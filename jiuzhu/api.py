@@ -9,6 +9,7 @@ from calendar_days.api import router as calendar_router
 from cases.api import router as cases_router
 from regions.api import router as regions_router
 from registry.api import router as registry_router
+from verification.api import router as verification_router
 
 from .errors import ApplicationError
 
@@ -20,6 +21,7 @@ api.add_router("", regions_router)
 api.add_router("", calendar_router)
 api.add_router("", registry_router)
 api.add_router("", cases_router)
+api.add_router("", verification_router)
 
 
 @api.exception_handler(ApplicationError)

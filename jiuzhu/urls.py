@@ -14,6 +14,8 @@ urlpatterns = [
     path("relief/", include("relief.urls")),
     path("portal/", include("portal.urls")),
     path("verification/runs/", include("verification.run_urls")),
+    # verification.urls = department data pages + verification.review_urls (one namespace)
+    path("verification/", include("verification.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

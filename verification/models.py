@@ -221,10 +221,18 @@ class VerificationRun(models.Model):
 
 
 class RunPerson(models.Model):
-    """The persons of a run, fixed when it is created, in the order chunks take them."""
+    """The persons of a run, fixed when it is created, in the order chunks take them.
 
-    run = models.ForeignKey(VerificationRun, on_delete=models.CASCADE, related_name="+")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    A batch writes a million of these in one INSERT … SELECT from rows that exist. Database
+    foreign-key checks, one per row and key, cost more than the rest of the batch on PostgreSQL
+    (bench/RESULTS-verification.md), so the keys are kept by Django only (CASCADE, PROTECT);
+    `runperson_run_id` is the index on run.
+    """
+
+    run = models.ForeignKey(VerificationRun, on_delete=models.CASCADE, related_name="+",
+                            db_index=False, db_constraint=False)
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+",
+                               db_constraint=False)
     id_number = models.CharField(max_length=18)
     village_code = models.CharField(max_length=12)
 
@@ -265,3 +273,204 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id}.{self.item} {self.person_id}"
+
+
+# --- Reports, review tasks and integrity matching (verification.reports / tasks / integrity) ---
+
+
+class ReportOutcome(models.TextChoices):
+    """Per member and item (domain §6); "cannot determine" never means "no assets"."""
+
+    HIT = "hit", _("命中")
+    NO_RECORD = "no_record", _("无记录")
+    CANNOT_DETERMINE = "cannot_determine", _("无法确定")
+
+
+class IssuedReportQuerySet(models.QuerySet["VerificationReport"]):
+    def update(self, **kwargs: object) -> int:
+        raise TypeError("an issued verification report cannot be changed")
+
+
+class VerificationReport(models.Model):
+    """核对报告: what one case's verification found, fixed when issued (domain §6)."""
+
+    REGION_LOOKUP = "case__village__code"
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT,
+                             related_name="verification_reports", verbose_name=_("申请"))
+    run = models.OneToOneField(VerificationRun, on_delete=models.PROTECT, related_name="report")
+    version = models.PositiveIntegerField(_("版本"))
+    issued_at = models.DateTimeField(_("出具时间"))
+    issued_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("出具人"))
+    # [{person, name, id_number, source, item, label, outcome, values: [{value, as_of}], fed}]
+    items = models.JSONField(_("核对项目结果"), default=list)
+    # [{person, name, source, item, label, value, as_of, consequence, note}]
+    rules = models.JSONField(_("规则判定"), default=list)
+    # {source code: {name, as_of, status}}
+    sources = models.JSONField(_("使用的数据"), default=dict)
+    # {members, hit, no_record, cannot_determine, review, ineligible, suspend, suggested}
+    summary = models.JSONField(_("汇总"), default=dict)
+
+    objects = IssuedReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("核对报告")
+        verbose_name_plural = _("核对报告")
+        ordering = ["case", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="report_case_version"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="report_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} v{self.version}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Domain §6: a report is immutable once issued; a new finding needs a new version.
+        if not self._state.adding:
+            raise TypeError("an issued verification report cannot be changed")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise TypeError("an issued verification report cannot be deleted")
+
+
+class TaskKind(models.TextChoices):
+    HIT = "hit", _("核对命中复查")
+    DEATH = "death", _("死亡记录，已暂停发放")
+    INTEGRITY = "integrity", _("廉政比对")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("待复查")
+    CLOSED = "closed", _("已办结")
+
+
+class ReviewTask(models.Model):
+    """A re-check a batch run opens for a township clerk: one per household and run."""
+
+    REGION_LOOKUP = "village_code"
+
+    run = models.ForeignKey(VerificationRun, on_delete=models.PROTECT, related_name="tasks")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("家庭"))
+    village_code = models.CharField(_("村（社区）代码"), max_length=12)
+    kind = models.CharField(_("类型"), max_length=10, choices=TaskKind.choices)
+    summary = models.CharField(_("摘要"), max_length=200)
+    findings = models.PositiveIntegerField(_("新增发现数"))
+    status = models.CharField(_("状态"), max_length=8, choices=TaskStatus.choices,
+                              default=TaskStatus.OPEN)
+    created_at = models.DateTimeField(_("生成时间"))
+    closed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("办结人"))
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    outcome_note = models.TextField(_("复查结果"), blank=True)
+
+    class Meta:
+        verbose_name = _("复查任务")
+        verbose_name_plural = _("复查任务")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "village_code"], name="task_status_village")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "household"], name="task_run_household"),
+            models.CheckConstraint(
+                condition=Q(status="open") | (Q(closed_at__isnull=False) & ~Q(outcome_note="")),
+                name="task_closed_with_note"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.household_id}"
+
+
+class KinRelation(models.TextChoices):
+    """近亲属 (57号§11; 行政诉讼法司法解释: 配偶、父母、子女、兄弟姐妹、祖孙)."""
+
+    SPOUSE = "spouse", _("配偶")
+    PARENT = "parent", _("父母")
+    CHILD = "child", _("子女")
+    SIBLING = "sibling", _("兄弟姐妹")
+    GRANDPARENT = "grandparent", _("祖父母/外祖父母")
+    GRANDCHILD = "grandchild", _("孙子女/外孙子女")
+    OTHER = "other", _("其他近亲属")
+
+
+class StaffRelative(models.Model):
+    """近亲属备案: a relative of a civil-affairs or village official (57号§11)."""
+
+    REGION_LOOKUP = "region__code"
+
+    official_name = models.CharField(_("干部姓名"), max_length=50)
+    official_post = models.CharField(_("职务"), max_length=64)
+    organisation = models.CharField(_("工作单位"), max_length=100)
+    relative_name = models.CharField(_("亲属姓名"), max_length=50)
+    relative_id_number = models.CharField(_("亲属身份证号码"), max_length=18, db_index=True)
+    relation = models.CharField(_("关系"), max_length=12, choices=KinRelation.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("所属区划"))
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("登记人"))
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("干部近亲属备案")
+        verbose_name_plural = _("干部近亲属备案")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["relative_id_number", "official_name", "organisation"],
+                                    name="staff_relative_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.official_name}—{self.relative_name}"
+
+
+class IntegrityKind(models.TextChoices):
+    STAFF_RELATIVE = "staff_relative", _("干部近亲属享受救助")
+    DEATH = "death", _("死亡人员仍在保")
+
+
+class IntegrityStatus(models.TextChoices):
+    OPEN = "open", _("待核实")
+    CONFIRMED = "confirmed", _("情况属实")
+    DISMISSED = "dismissed", _("排除")
+
+
+class IntegrityHit(models.Model):
+    """A recipient matched against 近亲属备案 or death records; listed, never acted on."""
+
+    REGION_LOOKUP = "village_code"
+
+    checked_on = models.DateField(_("比对日期"))
+    checked_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("救助对象"))
+    enrollment = models.ForeignKey("benefits.Enrollment", on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("享受记录"))
+    village_code = models.CharField(_("村（社区）代码"), max_length=12)
+    kind = models.CharField(_("类型"), max_length=16, choices=IntegrityKind.choices)
+    # What the hit rests on ("staff_relative:<id>", "death:<date>"): a reviewed hit is not
+    # raised again on the same basis, a new basis raises a new one.
+    basis = models.CharField(max_length=64)
+    detail = models.CharField(_("比对情况"), max_length=200)
+    status = models.CharField(_("状态"), max_length=10, choices=IntegrityStatus.choices,
+                              default=IntegrityStatus.OPEN)
+    review_note = models.TextField(_("核实说明"), blank=True)
+    reviewed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("核实人"))
+    reviewed_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("廉政比对疑点")
+        verbose_name_plural = _("廉政比对疑点")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "village_code"], name="integrity_status")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "kind"], condition=Q(status="open"),
+                                    name="integrity_one_open_per_person_kind"),
+            models.CheckConstraint(
+                condition=Q(status="open") | ~Q(review_note=""), name="integrity_review_note"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.person_id}"

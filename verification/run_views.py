@@ -59,7 +59,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
             attach_error(form, exc)
         else:
             if run.persons_total <= _inline_limit(code):
-                engine.run_execute(run.pk)
+                services.run_complete(run.pk)
                 messages.success(request, _("批量复核已完成"))
             else:
                 messages.success(request, _("批量复核已排队，后台处理中"))

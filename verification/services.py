@@ -27,6 +27,7 @@ from .models import (
     ValueKind,
     VerificationRun,
 )
+from .tasks import after_run
 
 
 @transaction.atomic
@@ -124,3 +125,14 @@ def rule_set_active(*, actor: Any, rule: Rule, active: bool) -> Rule:
                  region_code=rule.region_id or "", before={"active": before},
                  after={"active": active})
     return rule
+
+
+def run_complete(run_id: int, *, chunk: int = 100_000,
+                 progress: engine.Progress | None = None) -> VerificationRun:
+    """Match a run to the end, then open its review tasks (and suspend on death records).
+
+    Both steps are idempotent, so a run resumed after an interruption completes once.
+    """
+    run = engine.run_execute(run_id, chunk=chunk, progress=progress)
+    after_run(run)
+    return run

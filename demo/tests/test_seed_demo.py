@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -5,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.models import User
 from benefits.models import Enrollment, EnrollmentMember
 from cases.choices import CaseState, ObjectionOutcome, PublicityStatus
 from cases.deadlines import overdue_q
@@ -23,6 +25,15 @@ from regions.models import Level, Region
 from registry.idcard import check_id_number
 from registry.models import Disability, Household, IncomeRecord, Person
 from relief.models import EntryKind, ReserveEntry, ReserveFund
+from verification import engine, services
+from verification.models import (
+    DataSource,
+    Finding,
+    Rule,
+    Snapshot,
+    SnapshotStatus,
+    SourceFact,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,18 +47,25 @@ def _cases() -> list[tuple[str, str, str, Decimal | None]]:
         "applicant__id_number", "programme_id", "state", "amount"))
 
 
+def _facts() -> list[tuple[str, str, str, Decimal | None, str, object]]:
+    return list(SourceFact.objects.order_by("source_id", "id_number", "item").values_list(
+        "source_id", "id_number", "item", "value_num", "value_text", "value_date"))
+
+
 def _wipe_demo_data() -> None:
     """Everything seed_demo generates except the reference data, children first."""
-    for model in (ReserveEntry, ReserveFund, Objection, Publicity, JointMeeting,
-                  SelfCareAssessment, VerificationRecord, Survey, CaseDocument, CaseTransition,
-                  EnrollmentMember, Enrollment, Case, Disability, IncomeRecord, Person, Household):
+    for model in (SourceFact, Snapshot, ReserveEntry, ReserveFund, Objection, Publicity,
+                  JointMeeting, SelfCareAssessment, VerificationRecord, Survey, CaseDocument,
+                  CaseTransition, EnrollmentMember, Enrollment, Case, Disability, IncomeRecord,
+                  Person, Household):
         model.objects.all().delete()
 
 
 def test_seed_demo_is_deterministic_and_valid() -> None:
     out = StringIO()
     call_command("seed_demo", "--households", "120", "--seed", "5", stdout=out)
-    first, first_cases = _ids(), _cases()
+    first, first_cases, first_facts = _ids(), _cases(), _facts()
+    assert len(first_facts) > len(first)  # every person is in the hukou extract, and more
     assert Household.objects.count() == 120
     assert len(first) > 200  # several members per household on average
     assert all(check_id_number(n).valid for n in first)
@@ -63,6 +81,7 @@ def test_seed_demo_is_deterministic_and_valid() -> None:
     call_command("seed_demo", "--households", "120", "--seed", "5", stdout=StringIO())
     assert _ids() == first
     assert _cases() == first_cases
+    assert _facts() == first_facts
     # A second run on a populated database adds no households, cases or reserve entries.
     entries = ReserveEntry.objects.count()
     out = StringIO()
@@ -71,6 +90,7 @@ def test_seed_demo_is_deterministic_and_valid() -> None:
     assert _cases() == first_cases
     assert ReserveEntry.objects.count() == entries
     assert "跳过生成演示案件" in out.getvalue()
+    assert _facts() == first_facts and "跳过导入部门数据" in out.getvalue()
 
 
 def test_demo_county_has_cases_in_every_state_and_a_live_notice_board() -> None:
@@ -124,3 +144,35 @@ def test_demo_accounts_can_log_in(client: object) -> None:
     for username in ("county_admin", "clerk_a", "reviewer_a", "clerk_b", "grid_a", "auditor",
                      "clerk_c", "reviewer_c"):
         assert client.login(username=username, password="jiuzhu-demo"), username  # type: ignore[attr-defined]
+
+
+def test_demo_department_data_is_fresh_and_hits_planted_recipients() -> None:
+    call_command("seed_demo", "--households", "400", "--seed", "5", stdout=StringIO())
+    today = timezone.localdate()
+    sources = list(DataSource.objects.select_related("department"))
+    assert len(sources) >= 10 and len({s.department_id for s in sources}) >= 9
+    assert all(s.department.phone for s in sources)
+    for source in sources:
+        active = Snapshot.objects.get(source=source, status=SnapshotStatus.ACTIVE)
+        assert today - timedelta(days=31) <= active.as_of < today, source.code
+        assert active.rows_bad == 0 and active.facts > 0, source.code
+        assert SourceFact.objects.filter(snapshot=active).count() == active.facts
+    recipients = set(EnrollmentMember.objects.filter(
+        active=True, enrollment__status="active").values_list("person__id_number", flat=True))
+    recipient_facts = SourceFact.objects.filter(id_number__in=recipients)
+    car = recipient_facts.get(source_id="vehicles", value_num__gt=50000)
+    business = recipient_facts.get(source_id="business", item="registered")
+    death = recipient_facts.get(source_id="death", value_date__isnull=False)
+    deposits = recipient_facts.get(source_id="deposits", value_num__gt=30000)
+    planted = [car, business, death, deposits]
+    households = Person.objects.filter(id_number__in=[f.id_number for f in planted])
+    assert households.values("household").distinct().count() == 4  # four separate stories
+    assert Rule.objects.filter(region_id="620802000000", active=True).count() == 4
+    # The county's batch re-verification finds exactly these consequences.
+    county_admin = User.objects.get(username="county_admin")
+    run = engine.run_execute(services.recipients_run_create(
+        actor=county_admin, region_code="620802000000").pk)
+    judged = {(f.source_id, f.consequence) for f in Finding.objects.filter(run=run)
+              .exclude(consequence="")}
+    assert judged == {("vehicles", "ineligible"), ("business", "review"),
+                      ("death", "suspend"), ("deposits", "ineligible")}

@@ -120,3 +120,12 @@ def test_only_county_starts_a_batch(county: None) -> None:
     assert Enrollment.objects.count() == 0
 
 
+
+
+def test_a_switched_off_source_gives_no_findings(county: None) -> None:
+    person = _recipients(1)[0]
+    _fact(_source("vehicles"), person, "vehicle_value", "90000")
+    DataSource.objects.filter(code="vehicles").update(active=False)
+    run = engine.run_execute(services.recipients_run_create(
+        actor=staff("county_admin"), region_code="620802000000").pk)
+    assert run.hits == 0 and "vehicles" not in run.sources

@@ -113,3 +113,15 @@ def test_schedule_queues_once_per_period(county: None) -> None:
     assert "queued" in out.getvalue()
     call_command("verification_schedule", stdout=out)
     assert VerificationRun.objects.count() == 1
+
+
+def test_a_batch_from_the_page_opens_review_tasks(county: None) -> None:
+    from verification.models import ReviewTask
+
+    person = _recipients(1)[0]
+    _hit(_vehicles(), person, "90000")
+    Rule.objects.create(source_id="vehicles", item="vehicle_value", operator="gt",
+                        threshold=Decimal("50000"), consequence="ineligible")
+    client_for(staff("county_admin")).post("/verification/runs/", {"region": "620802000000"})
+    task = ReviewTask.objects.get()
+    assert task.household_id == person.household_id and task.status == "open"

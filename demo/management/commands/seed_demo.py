@@ -7,6 +7,7 @@ from demo.cases import CASE_USERS, seed_cases
 from demo.loader import insert_households
 from demo.population import Population
 from demo.reference import DEMO_PASSWORD, DEMO_USERS, load_reference_data
+from demo.verification import seed_department_data
 from regions.models import Level, Region
 from registry.models import Household
 
@@ -41,6 +42,13 @@ class Command(BaseCommand):
             summary = "，".join(f"{s.label} {made[s]}" for s in CaseState if made[s])
             self.stdout.write(
                 f"已生成 {sum(made.values())} 件演示案件（{summary}），并为各乡镇拨付备用金。")
+        data = seed_department_data(options["seed"])
+        if data is None:
+            self.stdout.write("已有部门数据，跳过导入部门数据（数据源和核对规则已更新）。")
+        else:
+            self.stdout.write(
+                f"已导入并启用 {data.snapshots} 个部门数据源的数据（共 {data.facts} 条数据项），"
+                f"其中在保对象命中：{'、'.join(data.planted) or '无'}。")
         self.stdout.write(f"演示账户（密码均为 {DEMO_PASSWORD}）：")
         accounts = [(u, n, r, region) for u, n, r, region, _d in DEMO_USERS] + CASE_USERS
         for username, full_name, role, region in accounts:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from verification import engine
+from verification import engine, services
 from verification.models import RunStatus, VerificationRun
 
 
@@ -27,7 +27,8 @@ class Command(BaseCommand):
                 status__in=[RunStatus.PENDING, RunStatus.RUNNING]).order_by("id")
                 .values_list("id", flat=True))
             for run_id in ids:
-                run = engine.run_execute(run_id, chunk=options["chunk"], progress=self._report)
+                run = services.run_complete(run_id, chunk=options["chunk"],
+                                            progress=self._report)
                 self.stdout.write(f"run={run.pk} persons={run.persons_done} hits={run.hits} "
                                   f"new={run.new_hits} status={run.status}")
             if not options["loop"]:
