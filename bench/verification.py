@@ -397,7 +397,8 @@ def load(vendor: str, layout: Layout, seed: int) -> LoadResult:
             cur.execute("VACUUM ANALYZE")
             # Write the load's dirty pages out now, not while the batch is timed.
             cur.execute("CHECKPOINT")
-    result.seconds["reset sequences, (VACUUM) ANALYZE, CHECKPOINT"] = time.perf_counter() - t0
+    finish = "ANALYZE" if vendor == "sqlite" else "VACUUM ANALYZE, CHECKPOINT"
+    result.seconds[f"reset sequences, {finish}"] = time.perf_counter() - t0
     return result
 
 
