@@ -43,12 +43,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run as a script, sys.path[0] is bench/, where this file would shadow the `verification` app.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
+
+from bench.databases import bench_database_url, recreate_database  # noqa: E402
 
 SQLITE_PATH = ROOT / "var" / "bench" / "verification.sqlite3"
 DUCKDB_DIR = ROOT / "var" / "bench" / "verification-duckdb"
@@ -91,29 +92,6 @@ SUPERSEDED_SHARE = 0.04  # of the background rows
 # database selection (before Django is set up)
 
 
-def bench_database_url() -> tuple[str, str]:
-    """(vendor, URL of the benchmark database), from DATABASE_URL as the app reads it."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url or url.startswith("sqlite"):
-        return "sqlite", f"sqlite:///{SQLITE_PATH}"
-    parts = urlsplit(url)
-    if not parts.scheme.startswith(("postgres", "pgsql")):
-        raise SystemExit(f"unsupported DATABASE_URL scheme: {parts.scheme}")
-    return "postgresql", urlunsplit(parts._replace(path="/" + PG_DATABASE))
-
-
-def recreate_database(vendor: str, url: str) -> None:
-    if vendor == "sqlite":
-        SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-        return
-    import psycopg
-
-    admin_url = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
 
 
 def say(message: str) -> None:
@@ -825,9 +803,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="time the batch only (the last line then says NA)")
     args = parser.parse_args(argv)
 
-    vendor, url = bench_database_url()
+    vendor, url = bench_database_url(SQLITE_PATH, PG_DATABASE)
     if not args.skip_load:
-        recreate_database(vendor, url)
+        recreate_database(vendor, url, SQLITE_PATH, PG_DATABASE)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
     import django
