@@ -12,17 +12,14 @@ from audit.services import audit_record
 from cases.benefit import counted_members
 from cases.models import Case
 from jiuzhu.errors import ApplicationError
-from policies.params import MissingParameter, param
+from policies.params import param_or
 
 from .models import Enrollment, EnrollmentMember
 
 
 def first_payment_month(region_code: str, decided_on: date) -> date:
     """57号§21, 43号§17: paid from the month after the decision (offset is a parameter)."""
-    try:
-        offset = int(param("enrollment.start_offset_months", region_code, decided_on))
-    except MissingParameter:
-        offset = 1
+    offset = int(param_or("enrollment.start_offset_months", region_code, decided_on, 1))
     months = decided_on.year * 12 + decided_on.month - 1 + offset
     return date(months // 12, months % 12 + 1, 1)
 

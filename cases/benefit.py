@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from policies.params import MissingParameter, param
+from policies.params import param, param_or
 from registry.idcard import age_on
 from registry.models import Person
 
@@ -43,13 +42,6 @@ def counted_members(case: Case) -> list[Person]:
     return list(case.household.members.filter(excluded=False).order_by("id"))
 
 
-def _optional(key: str, region: str, on: date, default: Any) -> Any:
-    try:
-        return param(key, region, on)
-    except MissingParameter:
-        return default
-
-
 def _categories(person: Person, on: date, enabled: set[str]) -> list[str]:
     age = age_on(person.birth_date, on)
     found = []
@@ -64,7 +56,7 @@ def _categories(person: Person, on: date, enabled: set[str]) -> list[str]:
 
 def member_inputs(case: Case, on: date) -> list[MemberInput]:
     """The counted members' incomes in force on `on`, as calculator input."""
-    enabled = set(_optional("dibao.addon.categories", case.village_id, on, []))
+    enabled = set(param_or("dibao.addon.categories", case.village_id, on, []))
     active = Q(start_month__lte=on) & (Q(end_month__isnull=True) | Q(end_month__gte=on))
     members = []
     for person in counted_members(case):
@@ -104,7 +96,7 @@ def temporary_within_township_cap(case: Case) -> bool:
 
 
 def meeting_threshold(case: Case) -> Decimal | None:
-    value = _optional("temp.joint_meeting_threshold", case.village_id,
+    value = param_or("temp.joint_meeting_threshold", case.village_id,
                       case.submitted_at.date(), None)
     return None if value is None else Decimal(value)
 

@@ -69,3 +69,12 @@ def param_row(key: str, region_code: str | None, on_date: date) -> Parameter:
 def param(key: str, region_code: str | None, on_date: date) -> Any:
     row = param_row(key, region_code, on_date)
     return parse_value(row.value, row.value_type)
+
+
+def param_or(key: str, region_code: str | None, on_date: date, default: Any) -> Any:
+    """`param`, or `default` where no region up the chain sets the key (LOCAL parameters a
+    county may leave unset)."""
+    try:
+        return param(key, region_code, on_date)
+    except MissingParameter:
+        return default

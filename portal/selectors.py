@@ -18,7 +18,7 @@ from cases.choices import PublicityStatus as PS
 from cases.deadlines import Clock, clocks_for
 from cases.models import Case, Objection, Publicity
 from policies.models import Programme
-from policies.params import MissingParameter, param
+from policies.params import param_or
 from regions.models import Level, Region
 from regions.scoping import code_range
 from registry.masking import mask_name
@@ -233,20 +233,13 @@ def allowed_notice(case: Case, kind: str) -> bool:
 
 # ---- what happens next after applying (domain.md §2.5, §3.2, §4) -----------------------------
 
-def _days(key: str, region: str, on: date, default: int) -> int:
-    try:
-        return int(param(key, region, on))
-    except MissingParameter:
-        return default
-
-
 def next_steps(case: Case, today: date) -> list[tuple[str, str]]:
     """The procedure ahead with its time limits in working days, from the parameters in force."""
     family = PROGRAMME_FAMILY.get(case.programme_id)
     r = case.village_id
 
     def d(key: str, default: int) -> int:
-        return _days(key, r, today, default)
+        return int(param_or(key, r, today, default))
 
     publicity_days = d("publicity.length", 7)
     if family == Family.TEKUN:

@@ -5,7 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .selectors import townships_for_user
+from regions.selectors import townships_for_user
 
 
 class AllocateForm(forms.Form):

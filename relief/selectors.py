@@ -9,33 +9,20 @@ from typing import Any
 
 from django.db.models import Max, QuerySet
 
-from policies.params import MissingParameter, param
-from regions.models import Level, Region
-from regions.scoping import code_range, scope, scoped_get_or_404, user_prefix
+from policies.params import param_or
+from regions.models import Region
+from regions.scoping import scope, scoped_get_or_404
+from regions.selectors import townships_for_user
 
 from .models import ReserveEntry, ReserveFund
 
 LOW_ALERT_KEY = "temp.reserve_fund.low_alert"
 
 
-def townships_for_user(user: Any) -> QuerySet[Region]:
-    """Townships a user may see, as the village pickers do (regions.selectors); a township user
-    gets only their own, a county user every township of the county."""
-    qs = Region.objects.filter(level=Level.TOWNSHIP, valid_to__isnull=True)
-    prefix = user_prefix(user)
-    if prefix is None:
-        return qs.none()
-    if prefix:
-        qs = qs.filter(code__range=code_range(prefix))
-    return qs.order_by("code")
-
-
 def low_alert(township_code: str, on: date) -> Decimal | None:
     """The balance below which a township's fund is flagged (domain §14, LOCAL); None if unset."""
-    try:
-        return Decimal(param(LOW_ALERT_KEY, township_code, on))
-    except MissingParameter:
-        return None
+    value = param_or(LOW_ALERT_KEY, township_code, on, None)
+    return None if value is None else Decimal(value)
 
 
 @dataclass(frozen=True)

@@ -19,20 +19,18 @@ from django.views.decorators.http import require_http_methods
 from jiuzhu.errors import ApplicationError
 from jiuzhu.forms import attach_error, set_choices
 from jiuzhu.paging import CachedCountPaginator
-from policies.params import MissingParameter, param
+from policies.params import param_or
 from regions.models import Level, Region
 from regions.scoping import scope, scope_with_ancestors
+from regions.selectors import regions_for_user
 
 from . import engine, services
 from .models import Consequence, DataSource, Finding, Rule, RunKind, SourceItem, VerificationRun
 
 
-def _regions_for(user: Any) -> list[Region]:
-    """The county and its townships the user may start a batch for."""
-    prefix = user.region.prefix if getattr(user, "region", None) else ""
-    low, high = prefix.ljust(12, "0"), prefix.ljust(12, "9")
-    return list(Region.objects.filter(code__range=(low, high), level__in=[
-        Level.COUNTY, Level.TOWNSHIP]).order_by("code"))
+def _batch_regions(user: Any) -> list[tuple[str, str]]:
+    """The county and its townships the user may start a batch or set a rule for."""
+    return [(r.code, r.name) for r in regions_for_user(user, Level.COUNTY, Level.TOWNSHIP)]
 
 
 class RunForm(forms.Form):
@@ -41,16 +39,13 @@ class RunForm(forms.Form):
 
 def _inline_limit(region_code: str) -> int:
     # Small runs finish within the request; bigger ones wait for `manage.py verification_worker`.
-    try:
-        return int(param("verification.inline_limit", region_code, timezone.localdate()))
-    except MissingParameter:
-        return 20_000
+    return int(param_or("verification.inline_limit", region_code, timezone.localdate(), 20_000))
 
 
 @require_http_methods(["GET", "POST"])
 def run_list(request: HttpRequest) -> HttpResponse:
     form = RunForm(request.POST or None)
-    set_choices(form, "region", [(r.code, r.name) for r in _regions_for(request.user)])
+    set_choices(form, "region", _batch_regions(request.user))
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["region"]
         try:
@@ -137,7 +132,7 @@ class RuleForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def rule_list(request: HttpRequest) -> HttpResponse:
     form = RuleForm(request.POST or None)
-    set_choices(form, "region", [(r.code, r.name) for r in _regions_for(request.user)])
+    set_choices(form, "region", _batch_regions(request.user))
     set_choices(form, "item", [
         (f"{i.source_id}:{i.code}", f"{i.source.name} · {i.label}")
         for i in SourceItem.objects.select_related("source").filter(source__active=True)])

@@ -17,7 +17,7 @@ from audit.services import audit_record
 from benefits.models import EnrollmentMember
 from jiuzhu.errors import ApplicationError
 from policies.models import Programme
-from policies.params import MissingParameter, param
+from policies.params import param_or
 from regions.scoping import region_in_scope
 from registry.models import Household, Person
 from registry.services import parse_money
@@ -134,10 +134,8 @@ def new_case(*, actor: Any, household: Household, applicant: Person, programme: 
 def _accept(case: Case, actor: Any, accepted_on: date) -> None:
     family = family_of(case)
     move(case, "accept", actor=actor)
-    try:
-        case.delegated = bool(param("township.delegated_approval", case.village_id, accepted_on))
-    except MissingParameter:
-        case.delegated = False
+    case.delegated = bool(param_or("township.delegated_approval", case.village_id,
+                                   accepted_on, False))
     start_acceptance_clocks(case, family, accepted_on)
     case.save()
 

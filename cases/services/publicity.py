@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from calendar_days.workdays import add_working_days, working_days_between
 from jiuzhu.errors import ApplicationError
-from policies.params import MissingParameter, param
+from policies.params import param_or
 from registry.masking import mask_name
 
 from ..benefit import counted_members
@@ -27,18 +27,11 @@ from ..models import Case, Objection, Publicity
 from ..workflow import family_of, lock, move
 
 
-def _setting(key: str, region: str, on: date, default: Any) -> Any:
-    try:
-        return param(key, region, on)
-    except MissingParameter:
-        return default
-
-
 def publicity_period(region: str, starts_on: date) -> tuple[date, str]:
     """The last day of a 公示 posted on `starts_on`, and a warning if it lies in a holiday."""
-    length = int(_setting("publicity.length", region, starts_on, 7))
-    unit = str(_setting("publicity.unit", region, starts_on, "calendar"))
-    includes_start = bool(_setting("publicity.includes_start_day", region, starts_on, True))
+    length = int(param_or("publicity.length", region, starts_on, 7))
+    unit = str(param_or("publicity.unit", region, starts_on, "calendar"))
+    includes_start = bool(param_or("publicity.includes_start_day", region, starts_on, True))
     if unit == "working":
         ends_on = add_working_days(starts_on - timedelta(days=1) if includes_start else starts_on,
                                    length).date
