@@ -108,6 +108,8 @@ PARAMETERS = [
     ("township.delegated_approval", "false", ValueType.BOOLEAN, "", "演示值"),
     ("payroll.pay_day", "10", ValueType.INTEGER, "日", "演示值"),
     ("verification.batch_months", "3", ValueType.INTEGER, "月", "在保对象批量复核周期 演示值"),
+    ("gradual_exit.months", "6", ValueType.INTEGER, "月", "渐退期 通知2022 不超过6个月"),
+    ("recheck.notice_days", "20", ValueType.INTEGER, "工作日", "复核到期前提前生成任务 演示值"),
 ]
 NATIONAL_PARAMETERS = [
     ("deadline.dibao.investigate", "3", ValueType.INTEGER, "工作日", "57号§15"),
@@ -126,6 +128,10 @@ NATIONAL_PARAMETERS = [
     ("publicity.includes_start_day", "true", ValueType.BOOLEAN, "", "公示当日计入"),
     ("enrollment.start_offset_months", "1", ValueType.INTEGER, "月", "57号§21 次月起发放"),
     ("dibao.income_exclusions", None, ValueType.LIST, "", "57号§13"),
+    ("recheck.interval.stable", "12", ValueType.INTEGER, "月", "57号§31 收入稳定 每年复核"),
+    ("recheck.interval.unstable", "6", ValueType.INTEGER, "月", "57号§31 收入不稳定 每半年复核"),
+    ("recheck.interval.tekun", "12", ValueType.INTEGER, "月", "意见2020 特困每年复核"),
+    ("death_recheck.months", "3", ValueType.INTEGER, "月", "通知2022 成员死亡3个月内复核"),
 ]
 
 QA = [
@@ -140,6 +146,8 @@ QA = [
 
 DEMO_USERS = [
     ("county_admin", "王建国", Role.COUNTY_ADMIN, COUNTY[0], "区民政局"),
+    # The second county account approves what county_admin computes (maker-checker).
+    ("county_checker", "陈芳", Role.COUNTY_ADMIN, COUNTY[0], "区民政局"),
     ("clerk_a", "李娟", Role.CLERK, TOWNSHIP_A, ""),
     ("reviewer_a", "张明", Role.REVIEWER, TOWNSHIP_A, ""),
     ("clerk_b", "赵丽", Role.CLERK, TOWNSHIP_B, ""),

@@ -91,6 +91,14 @@ ROUTE_PERMISSIONS: dict[str, Rule] = {
     "relief:fund_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
     "relief:fund_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
     "relief:allocate": COUNTY_ONLY,
+    # payroll runs (一卡通发放批次)
+    # -- end payroll
+    # bank files, returns, reconciliation, 一卡通 accounts
+    # -- end bank
+    # enrollments: adjustments (补发/追回/金额变更), re-checks, suspension and ending
+    # -- end enrollment
+    # monthly statistics reports
+    # -- end report
     # verification batches and rules (county); findings pages are scoped per township
     "runs:run_list": by_method(read=CASE_READERS, write=COUNTY_ONLY),
     "runs:run_detail": CASE_READERS,

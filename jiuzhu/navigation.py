@@ -21,6 +21,7 @@ NAV_ITEMS = [
     ("verification:integrity_list", _("廉政比对")),
     ("verification:source_list", _("部门数据")),
     ("relief:fund_list", _("临时救助备用金")),
+    # payroll, enrollment and report entries go here
     ("policies:programme_list", _("救助项目")),
     ("policies:parameter_list", _("政策参数")),
     ("calendar_days:year", _("工作日历")),

@@ -13,6 +13,10 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("relief/", include("relief.urls")),
     path("portal/", include("portal.urls")),
+    path("payroll/bank/", include("benefits.bank_urls")),
+    path("payroll/", include("benefits.payroll_urls")),
+    path("enrollments/", include("benefits.enrollment_urls")),
+    path("reports/monthly/", include("benefits.report_urls")),
     path("verification/runs/", include("verification.run_urls")),
     # verification.urls = department data pages + verification.review_urls (one namespace)
     path("verification/", include("verification.urls")),

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from benefits.services import enrollment_create_from_case
+from benefits.services.enrollment import enrollment_create_from_case
 from jiuzhu.errors import ApplicationError
 from policies.params import param
 

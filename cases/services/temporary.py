@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from audit.services import audit_record
-from benefits.services import enrollment_create_from_case
+from benefits.services.enrollment import enrollment_create_from_case
 from jiuzhu.errors import ApplicationError
 from regions.scoping import region_in_scope
 from registry.services import parse_money

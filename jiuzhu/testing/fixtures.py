@@ -49,6 +49,11 @@ def county_admin(county: None) -> User:
 
 
 @pytest.fixture
+def county_checker(county: None) -> User:
+    return _user("county_checker")
+
+
+@pytest.fixture
 def clerk_a(county: None) -> User:
     return _user("clerk_a")
 

@@ -1,4 +1,4 @@
-"""Enrollments: who receives which programme, how much, from when (domain.md §2.4, §10)."""
+"""Enrollments: who receives which programme, how much, from when (domain.md §2.4, §2.6, §10)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,18 @@ class Enrollment(models.Model):
     # A one-off grant (temporary assistance) is paid once, not monthly.
     one_off = models.BooleanField(_("一次性救助"), default=False)
     start_month = models.DateField(_("起始月份"))
+    # The last month paid (inclusive), like IncomeRecord.end_month; blank = open-ended. 渐退
+    # sets it ahead while the enrollment stays active; 清退 sets it to the month of the decision.
     end_month = models.DateField(_("终止月份"), null=True, blank=True)
+    # Counted members, copied at approval and at each change, so a payroll of a million lines
+    # does not count memberships row by row.
+    persons = models.PositiveSmallIntegerField(_("保障人数"), default=1)
+    # §2.6: six-monthly re-checks for households whose income is unstable; yearly otherwise.
+    income_stable = models.BooleanField(_("收入稳定"), default=True)
+    last_recheck_on = models.DateField(_("上次复核日期"), null=True, blank=True)
+    gradual_exit = models.BooleanField(_("渐退期"), default=False)
+    ended_on = models.DateField(_("停保决定日期"), null=True, blank=True)
+    end_reason = models.CharField(_("停保/暂停原因"), max_length=200, blank=True)
     care_class = models.CharField(_("生活自理能力"), max_length=8, blank=True)
     support_form = models.CharField(_("供养方式"), max_length=12, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -38,11 +49,14 @@ class Enrollment(models.Model):
     class Meta:
         verbose_name = _("救助对象（享受记录）")
         verbose_name_plural = _("救助对象（享受记录）")
-        indexes = [models.Index(fields=["village", "status"], name="enrollment_village_status")]
+        indexes = [models.Index(fields=["village", "status"], name="enrollment_village_status"),
+                   models.Index(fields=["programme", "status"], name="enrollment_prog_status")]
         constraints = [
             models.CheckConstraint(condition=Q(monthly_amount__gte=0),
                                    name="enrollment_amount_nonneg"),
             models.CheckConstraint(condition=Q(start_month__day=1), name="enrollment_start_month"),
+            models.CheckConstraint(condition=Q(end_month__isnull=True) | Q(end_month__day=1),
+                                   name="enrollment_end_month"),
         ]
 
     def __str__(self) -> str:

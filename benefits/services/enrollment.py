@@ -14,24 +14,26 @@ from cases.models import Case
 from jiuzhu.errors import ApplicationError
 from policies.params import param_or
 
-from .models import Enrollment, EnrollmentMember
+from ..models import Enrollment, EnrollmentMember
+from ..months import add_months, month_of
 
 
 def first_payment_month(region_code: str, decided_on: date) -> date:
     """57号§21, 43号§17: paid from the month after the decision (offset is a parameter)."""
     offset = int(param_or("enrollment.start_offset_months", region_code, decided_on, 1))
-    months = decided_on.year * 12 + decided_on.month - 1 + offset
-    return date(months // 12, months % 12 + 1, 1)
+    return add_months(month_of(decided_on), offset)
 
 
 def enrollment_create_from_case(*, actor: Any, case: Case, one_off: bool = False) -> Enrollment:
     """Called inside the approving transaction; a member already enrolled refuses it all."""
     assert case.amount is not None and case.decided_on is not None
+    members = counted_members(case)
     enrollment = Enrollment.objects.create(
         programme_id=case.programme_id, household_id=case.household_id, case=case,
         village_id=case.village_id, monthly_amount=case.amount, one_off=one_off,
         start_month=first_payment_month(case.village_id, case.decided_on),
-        care_class=case.care_class, support_form=case.support_form,
+        care_class=case.care_class, support_form=case.support_form, persons=len(members),
+        last_recheck_on=case.decided_on,
     )
     try:
         with transaction.atomic():
@@ -40,7 +42,7 @@ def enrollment_create_from_case(*, actor: Any, case: Case, one_off: bool = False
                 # application for the same programme.
                 EnrollmentMember(enrollment=enrollment, person=p, programme_id=case.programme_id,
                                  active=not one_off)
-                for p in counted_members(case)
+                for p in members
             ])
     except IntegrityError as exc:
         raise ApplicationError(

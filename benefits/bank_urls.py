@@ -1,0 +1,7 @@
+"""Routes of the bank pages (filled in by the module that owns them)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "bank"
+
+urlpatterns: list = []

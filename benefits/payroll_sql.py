@@ -1,0 +1,172 @@
+"""The set-based statements of a payroll computation (design.md "Big jobs: Payroll").
+
+Each function is one or two SQL statements over the whole county and programme, written once
+for SQLite and PostgreSQL. The caller holds the transaction and the run's row lock.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.db.models import F
+from django.utils import timezone
+
+from regions.scoping import code_range
+from registry.models import Household
+
+from .models import (
+    AccountStatus,
+    BackPay,
+    BackPayReason,
+    Enrollment,
+    EnrollmentStatus,
+    PaymentAccount,
+    PayrollLine,
+    PayrollRun,
+    Recovery,
+    RecoveryStatus,
+    RunStatus,
+)
+from .models.payroll import LineStatus
+
+
+def _t(model: type) -> str:
+    return connection.ops.quote_name(model._meta.db_table)  # type: ignore[attr-defined]
+
+
+def _eligible(alias: str = "e") -> str:
+    """Enrollments paid in the month: active, started, not past their last month; a one-off
+    grant only in its own month. Parameters: programme, county range (2), month ×3."""
+    return f"""
+        {alias}.programme_id = %s AND {alias}.village_code BETWEEN %s AND %s
+        AND {alias}.status = '{EnrollmentStatus.ACTIVE.value}'
+        AND {alias}.start_month <= %s
+        AND ({alias}.end_month IS NULL OR {alias}.end_month >= %s)
+        AND ({alias}.one_off = {_false()} OR {alias}.start_month = %s)"""
+
+
+def _false() -> str:
+    return "FALSE" if connection.vendor == "postgresql" else "0"
+
+
+def _eligible_params(run: PayrollRun) -> list[Any]:
+    lo, hi = code_range(run.region_code[:6])
+    return [run.programme_id, lo, hi, run.month, run.month, run.month]
+
+
+def late_approval_back_pay(run: PayrollRun) -> int:
+    """补发 for months an enrollment was owed but whose payroll was approved before the
+    enrollment existed (approval after the start month). One row per month owed; the unique
+    (enrollment, month, reason) key makes a second computation add nothing."""
+    sql = f"""
+        INSERT INTO {_t(BackPay)} (enrollment_id, month_owed, amount, reason, note, decision,
+                                   created_at, created_by_id, run_id, run_version)
+        SELECT e.id, r.month, e.monthly_amount, %s, '', '', %s, NULL, NULL, NULL
+        FROM {_t(Enrollment)} e
+        JOIN {_t(PayrollRun)} r
+          ON r.programme_id = e.programme_id AND r.region_code = %s
+         AND r.status = '{RunStatus.APPROVED.value}'
+         AND r.month >= e.start_month AND r.month < %s AND r.approved_at < e.created_at
+        WHERE {_eligible()} AND e.one_off = {_false()} AND e.monthly_amount > 0
+          AND NOT EXISTS (SELECT 1 FROM {_t(PayrollLine)} l
+                          WHERE l.run_id = r.id AND l.version = r.version
+                            AND l.enrollment_id = e.id)
+          AND NOT EXISTS (SELECT 1 FROM {_t(BackPay)} b
+                          WHERE b.enrollment_id = e.id AND b.month_owed = r.month
+                            AND b.reason = %s)"""  # noqa: S608 - names from model metadata
+    params = [BackPayReason.LATE_APPROVAL.value, timezone.now(), run.region_code, run.month,
+              *_eligible_params(run), BackPayReason.LATE_APPROVAL.value]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return int(cur.rowcount)
+
+
+def insert_lines(run: PayrollRun) -> int:
+    """One line per paid enrollment: base + pending 补发 − this month's 追回 deduction.
+
+    The deduction is the plan's monthly amount, never more than is outstanding nor more than
+    the month's base + 补发, so a line is never negative."""
+    bp = f"""(SELECT b.enrollment_id, SUM(b.amount) AS amount FROM {_t(BackPay)} b
+              WHERE b.run_id IS NULL GROUP BY b.enrollment_id)"""  # noqa: S608
+    gross = "(e.monthly_amount + COALESCE(bp.amount, 0))"
+    owed = "(rc.total - rc.recovered - rc.written_off)"
+    deduction = f"""(CASE WHEN rc.id IS NULL THEN 0
+        WHEN rc.monthly_deduction <= {owed} AND rc.monthly_deduction <= {gross}
+             THEN rc.monthly_deduction
+        WHEN {owed} <= {gross} THEN {owed} ELSE {gross} END)"""
+    sql = f"""
+        INSERT INTO {_t(PayrollLine)} (run_id, version, enrollment_id, household_id,
+            programme_id, month, village_code, urban_rural, persons, care_class, support_form,
+            base_amount, back_pay, deduction, amount, recovery_id, account_id, status,
+            bank_file_id, failure_reason, attempts, settled_at)
+        SELECT %s, %s, e.id, e.household_id, e.programme_id, %s, e.village_code,
+               h.urban_rural, e.persons, e.care_class, e.support_form,
+               e.monthly_amount, COALESCE(bp.amount, 0), {deduction},
+               {gross} - {deduction}, rc.id, a.id, '{LineStatus.PENDING.value}',
+               NULL, '', 0, NULL
+        FROM {_t(Enrollment)} e
+        JOIN {_t(Household)} h ON h.id = e.household_id
+        LEFT JOIN {bp} bp ON bp.enrollment_id = e.id
+        LEFT JOIN {_t(Recovery)} rc ON rc.enrollment_id = e.id
+             AND rc.status = '{RecoveryStatus.OPEN.value}' AND rc.monthly_deduction > 0
+        LEFT JOIN {_t(PaymentAccount)} a ON a.household_id = e.household_id
+             AND a.status = '{AccountStatus.ACTIVE.value}'
+        WHERE {_eligible()}"""  # noqa: S608
+    with connection.cursor() as cur:
+        cur.execute(sql, [run.pk, run.version, run.month, *_eligible_params(run)])
+        return int(cur.rowcount)
+
+
+def bind_back_pay(run: PayrollRun) -> int:
+    """Mark the 补发 the new lines carry as paid by this run version."""
+    sql = f"""
+        UPDATE {_t(BackPay)} SET run_id = %s, run_version = %s
+        WHERE run_id IS NULL AND enrollment_id IN (
+            SELECT l.enrollment_id FROM {_t(PayrollLine)} l
+            WHERE l.run_id = %s AND l.version = %s AND l.back_pay > 0)"""  # noqa: S608
+    with connection.cursor() as cur:
+        cur.execute(sql, [run.pk, run.version, run.pk, run.version])
+        return int(cur.rowcount)
+
+
+def release_back_pay(run: PayrollRun) -> None:
+    BackPay.objects.filter(run=run, run_version=run.version).update(run=None, run_version=None)
+
+
+def book_deductions(run: PayrollRun, sign: int) -> None:
+    """Add (+1, at approval) or take back (−1, at reopening) the run's deductions on each
+    recovery plan, and settle the plans that are now fully recovered."""
+    op = "+" if sign > 0 else "-"
+    sql = f"""
+        UPDATE {_t(Recovery)} SET recovered = recovered {op} (
+            SELECT SUM(l.deduction) FROM {_t(PayrollLine)} l
+            WHERE l.run_id = %s AND l.version = %s AND l.recovery_id = {_t(Recovery)}.id)
+        WHERE id IN (SELECT l.recovery_id FROM {_t(PayrollLine)} l
+                     WHERE l.run_id = %s AND l.version = %s AND l.deduction > 0)"""  # noqa: S608
+    with connection.cursor() as cur:
+        cur.execute(sql, [run.pk, run.version, run.pk, run.version])
+    plans = Recovery.objects.filter(
+        pk__in=PayrollLine.objects.filter(run=run, version=run.version, deduction__gt=0)
+        .values("recovery_id"))
+    if sign > 0:
+        plans.filter(status=RecoveryStatus.OPEN,
+                     recovered__gte=F("total") - F("written_off")).update(
+            status=RecoveryStatus.SETTLED)
+    else:
+        plans.filter(status=RecoveryStatus.SETTLED).update(status=RecoveryStatus.OPEN)
+
+
+def end_finished_exits(month: date, programme_id: str, county_code: str) -> list[int]:
+    """Enrollments whose last month (渐退 or 清退 from a future month) is before `month` are
+    ended; returns their ids for the audit trail."""
+    lo, hi = code_range(county_code[:6])
+    finished = Enrollment.objects.filter(
+        programme_id=programme_id, village_id__gte=lo, village_id__lte=hi,
+        status=EnrollmentStatus.ACTIVE, end_month__lt=month)
+    ids = list(finished.values_list("pk", flat=True))
+    if ids:
+        Enrollment.objects.filter(pk__in=ids).update(status=EnrollmentStatus.ENDED,
+                                                     gradual_exit=False)
+    return ids

@@ -1,0 +1,7 @@
+"""Routes of the report pages (filled in by the module that owns them)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "report"
+
+urlpatterns: list = []

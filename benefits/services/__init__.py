@@ -1,0 +1,1 @@
+"""Writes to benefits: one module per business (enrollment, payroll, bank, adjustments, rechecks)."""
