@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import csv
 import inspect
+import math
 import os
 import random
 import shutil
@@ -429,6 +430,10 @@ def fact_values(vendor: str, layout: Layout, s: int, items: list[tuple[str, str,
     """Column expressions for background row k of source plan entry s: an ID number of the
     department-only population, spread over it by a per-source multiplier."""
     mult = [7_919, 104_729, 1_299_709, 15_485_863, 32_452_843, 49_979_687][s % 6] + 2 * s
+    # Prime to the population, so distinct rows of a snapshot get distinct ID numbers: one value
+    # per person and item in a snapshot, as the importer and fact_one_value_per_item require.
+    while math.gcd(mult, layout.population) != 1:
+        mult += 2
     key = f"({layout.population_base + 1} + (k * {mult} + {s * 7_777}) %% {layout.population})"
     n = len(items)
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from regions.scoping import code_range
 from registry.models import Household
@@ -21,10 +22,14 @@ from .models import (
     BackPay,
     BackPayReason,
     Enrollment,
+    EnrollmentMember,
     EnrollmentStatus,
     PaymentAccount,
     PayrollLine,
     PayrollRun,
+    RecheckOutcome,
+    RecheckStatus,
+    RecheckTask,
     Recovery,
     RecoveryStatus,
     RunStatus,
@@ -38,13 +43,15 @@ def _t(model: type) -> str:
 
 def _eligible(alias: str = "e") -> str:
     """Enrollments paid in the month: active, started, not past their last month; a one-off
-    grant only in its own month. Parameters: programme, county range (2), month ×3."""
+    grant only in its own month and unless the reserve fund paid it.
+    Parameters: programme, county range (2), month ×3."""
     return f"""
         {alias}.programme_id = %s AND {alias}.village_code BETWEEN %s AND %s
         AND {alias}.status = '{EnrollmentStatus.ACTIVE.value}'
         AND {alias}.start_month <= %s
         AND ({alias}.end_month IS NULL OR {alias}.end_month >= %s)
-        AND ({alias}.one_off = {_false()} OR {alias}.start_month = %s)"""
+        AND ({alias}.one_off = {_false()}
+             OR ({alias}.start_month = %s AND {alias}.prepaid = {_false()}))"""
 
 
 def _false() -> str:
@@ -160,13 +167,20 @@ def book_deductions(run: PayrollRun, sign: int) -> None:
 
 def end_finished_exits(month: date, programme_id: str, county_code: str) -> list[int]:
     """Enrollments whose last month (渐退 or 清退 from a future month) is before `month` are
-    ended; returns their ids for the audit trail."""
+    ended: members freed to apply again, open re-checks closed, the stop dated to `month` when
+    no decision date was recorded. Returns their ids for the audit trail."""
     lo, hi = code_range(county_code[:6])
     finished = Enrollment.objects.filter(
         programme_id=programme_id, village_id__gte=lo, village_id__lte=hi,
         status=EnrollmentStatus.ACTIVE, end_month__lt=month)
     ids = list(finished.values_list("pk", flat=True))
-    if ids:
-        Enrollment.objects.filter(pk__in=ids).update(status=EnrollmentStatus.ENDED,
-                                                     gradual_exit=False)
+    if not ids:
+        return ids
+    ended = Enrollment.objects.filter(pk__in=ids)
+    ended.filter(ended_on__isnull=True).update(ended_on=month)
+    ended.update(status=EnrollmentStatus.ENDED, gradual_exit=False)
+    EnrollmentMember.objects.filter(enrollment_id__in=ids, active=True).update(active=False)
+    RecheckTask.objects.filter(enrollment_id__in=ids, status=RecheckStatus.OPEN).update(
+        status=RecheckStatus.DONE, outcome=RecheckOutcome.END, decided_at=timezone.now(),
+        note=_("享受期限届满，自动停保"))
     return ids

@@ -1,7 +1,11 @@
-"""Routes of the report pages (filled in by the module that owns them)."""
+"""Routes of the monthly statistics report (统计月报), mounted at /reports/monthly/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import report_views
 
 app_name = "report"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", report_views.monthly, name="monthly"),
+]

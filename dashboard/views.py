@@ -6,13 +6,14 @@ from accounts.roles import CASE_READERS
 from cases import selectors as case_selectors
 from cases.choices import OPEN_STATES
 
-from . import selectors
+from . import charts, selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/home.html", {
         "counts": selectors.region_counts(request.user),
         "townships": selectors.township_breakdown(request.user),
+        "payroll_chart": charts.payroll_chart(request.user),
         **_case_summary(request),
     })
 

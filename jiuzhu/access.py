@@ -92,12 +92,59 @@ ROUTE_PERMISSIONS: dict[str, Rule] = {
     "relief:fund_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
     "relief:allocate": COUNTY_ONLY,
     # payroll runs (一卡通发放批次)
+    # Townships and the auditor read their county's runs (lines scoped per township); only the
+    # county computes, approves and reopens (maker-checker is checked by the service).
+    "payroll:run_list": by_method(
+        read=frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
+        write=COUNTY_ONLY),
+    "payroll:run_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                     Role.AUDITOR}),
+    "payroll:run_lines": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
+    "payroll:run_recompute": COUNTY_ONLY,
+    "payroll:run_approve": COUNTY_ONLY,
+    "payroll:run_reopen": COUNTY_ONLY,
+    "api:payroll_run_list": by_method(
+        read=frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
+        write=COUNTY_ONLY),
+    "api:payroll_run_create": by_method(
+        read=frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
+        write=COUNTY_ONLY),
+    "api:payroll_run_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                         Role.AUDITOR}),
+    "api:payroll_run_approve": COUNTY_ONLY,
+    "api:payroll_run_reopen": COUNTY_ONLY,
     # -- end payroll
     # bank files, returns, reconciliation, 一卡通 accounts
+    # Townships read the reconciliation of their own lines (to fix accounts); only the county
+    # sends files (full account numbers), imports returns and re-issues.
+    "bank:run_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
+    "bank:file_create": COUNTY_ONLY,
+    "bank:return_import": COUNTY_ONLY,
+    "bank:reissue": COUNTY_ONLY,
+    "bank:file_download": COUNTY_ONLY,
+    "bank:account_section": by_method(read=REGISTRY_READERS, write=REGISTRY_WRITERS),
+    "bank:account_close": REGISTRY_WRITERS,
     # -- end bank
     # enrollments: adjustments (补发/追回/金额变更), re-checks, suspension and ending
+    # (townships read their own recipients and record re-checks; the county decides the rest)
+    "enrollment:enrollment_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                             Role.AUDITOR}),
+    "enrollment:enrollment_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                               Role.AUDITOR}),
+    "enrollment:back_pay": COUNTY_ONLY,
+    "enrollment:recovery": COUNTY_ONLY,
+    "enrollment:repayment": COUNTY_ONLY,
+    "enrollment:write_off": COUNTY_ONLY,
+    "enrollment:amount_change": COUNTY_ONLY,
+    "enrollment:status": COUNTY_ONLY,
+    "enrollment:recheck_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                          Role.AUDITOR}),
+    "enrollment:recheck_decide": frozenset({Role.COUNTY_ADMIN, Role.CLERK}),
     # -- end enrollment
     # monthly statistics reports
+    # Aggregates only (no names), for the staff who answer for a region's figures; the view
+    # 404s a region outside the user's scope.
+    "report:monthly": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
     # -- end report
     # verification batches and rules (county); findings pages are scoped per township
     "runs:run_list": by_method(read=CASE_READERS, write=COUNTY_ONLY),

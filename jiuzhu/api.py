@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from benefits.api import router as payroll_router
 from calendar_days.api import router as calendar_router
 from cases.api import router as cases_router
 from regions.api import router as regions_router
@@ -22,6 +23,7 @@ api.add_router("", calendar_router)
 api.add_router("", registry_router)
 api.add_router("", cases_router)
 api.add_router("", verification_router)
+api.add_router("", payroll_router)
 
 
 @api.exception_handler(ApplicationError)

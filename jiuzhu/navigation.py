@@ -22,6 +22,9 @@ NAV_ITEMS = [
     ("verification:source_list", _("部门数据")),
     ("relief:fund_list", _("临时救助备用金")),
     # payroll, enrollment and report entries go here
+    ("report:monthly", _("统计月报")),
+    ("enrollment:enrollment_list", _("在保对象")),
+    ("payroll:run_list", _("资金发放")),
     ("policies:programme_list", _("救助项目")),
     ("policies:parameter_list", _("政策参数")),
     ("calendar_days:year", _("工作日历")),

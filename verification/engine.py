@@ -1,29 +1,40 @@
-"""The matching engine: set-based SQL over a run's persons and the active department facts.
+"""The matching engine: set-based SQL over a run's persons and the department facts it pinned.
 
-A run's persons are fixed in `RunPerson` when it is created. `run_execute` takes them in chunks
-of consecutive ids; each chunk's findings and the run's cursor are written in one transaction,
-so a run stopped half way resumes after the last committed chunk and never counts twice. Rules,
-the comparison with the previous run and the review tasks follow, each an idempotent statement.
+A run's persons are fixed in `RunPerson` when it is created, and so are its data: the snapshots
+active at that moment (`pin_sources`, kept in `VerificationRun.sources`). `run_execute` takes
+the persons in chunks of consecutive ids and matches them against those snapshots only; each
+chunk's findings and the run's cursor are written in one transaction, so a run stopped half
+way resumes after the last committed chunk, never counts twice, and reads the same data even if
+a new snapshot was activated meanwhile. A source in append mode may have several snapshots: a
+person's item is found once, with the newest snapshot's value. Rules and the comparison with
+earlier runs (`baseline_for`) follow, each an idempotent statement; then the housekeeping of
+`verification.retention`.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Value
+from django.db.models import F, Max, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from benefits.models import Enrollment, EnrollmentMember
+from regions.models import Region
+from regions.scoping import code_range
 from registry.models import Household, Person
 
+from . import retention
 from .models import (
     CONSEQUENCE_RANK,
     DataSource,
     Finding,
     Rule,
+    RunKind,
     RunPerson,
     RunStatus,
     Snapshot,
@@ -38,25 +49,38 @@ T = {m.__name__: m._meta.db_table for m in (DataSource, RunPerson, Finding, Sour
                                              Rule)}
 
 
-def source_status(on: date) -> dict[str, dict[str, str]]:
-    """Per active source: the newest active snapshot date and whether it can vouch for "no
-    record" (domain §6: a stale or missing source gives "cannot determine", never "none")."""
-    latest = dict(Snapshot.objects.filter(status=SnapshotStatus.ACTIVE)
-                  .values("source").annotate(as_of=Max("as_of")).values_list("source", "as_of"))
-    result = {}
+def source_status(on: date) -> dict[str, dict[str, Any]]:
+    """Per active source: its active snapshots, the newest one's date and whether that can vouch
+    for "no record" (domain §6: a stale or missing source gives "cannot determine", never
+    "none"). A missing source has no "snapshots" key."""
+    active: dict[str, list[tuple[date, int]]] = defaultdict(list)
+    for source_id, pk, as_of in Snapshot.objects.filter(status=SnapshotStatus.ACTIVE).values_list(
+            "source_id", "pk", "as_of"):
+        active[source_id].append((as_of, pk))
+    result: dict[str, dict[str, Any]] = {}
     for source in DataSource.objects.filter(active=True):
-        as_of = latest.get(source.code)
-        if as_of is None:
+        if not active[source.code]:
             result[source.code] = {"as_of": "", "status": "missing"}
-        else:
-            fresh = as_of >= on - timedelta(days=source.max_age_days)
-            result[source.code] = {"as_of": as_of.isoformat(),
-                                   "status": "ok" if fresh else "stale"}
+            continue
+        as_of = max(active[source.code])[0]
+        fresh = as_of >= on - timedelta(days=source.max_age_days)
+        result[source.code] = {"as_of": as_of.isoformat(), "status": "ok" if fresh else "stale",
+                               "snapshots": sorted(pk for _day, pk in active[source.code])}
     return result
 
 
-def _range(prefix: str) -> tuple[str, str]:
-    return prefix.ljust(12, "0"), prefix.ljust(12, "9")
+def pin_sources(on: date) -> dict[str, dict[str, Any]]:
+    """`source_status` for a run being created: the snapshots it will match, to the end.
+
+    Call it last in the run's creating transaction. The active sources stay locked until that
+    commits, and activating a snapshot locks its source first (importing._locked), so an
+    activation either comes before (the run pins the new snapshot) or waits until the run is
+    visible, and the purge it triggers then spares the snapshot the run pinned
+    (retention.purge_unused_facts). NO KEY: imports checking facts' foreign keys to the source
+    rows carry on meanwhile.
+    """
+    list(DataSource.objects.select_for_update(no_key=True).filter(active=True).order_by("pk"))
+    return source_status(on)
 
 
 def _local_settings(**settings: str) -> None:
@@ -75,7 +99,7 @@ def fill_recipients(run: VerificationRun, prefix: str) -> int:
     index in order: consecutive probes share index pages instead of landing at random. ("C" on
     PostgreSQL: a plain byte comparison, for digits the same order as the index's collation.)
     """
-    low, high = _range(prefix)
+    low, high = code_range(prefix)
     order = 'p.id_number COLLATE "C"' if connection.vendor == "postgresql" else "p.id_number"
     with connection.cursor() as cur:
         cur.execute(
@@ -135,9 +159,35 @@ SELECT rp.run_id, rp.person_id, rp.village_code, f.source_id, f.item, f.value_nu
 FROM {T['RunPerson']} rp
 JOIN {T['SourceFact']} f ON f.id_number = rp.id_number
 JOIN {T['Snapshot']} s ON s.id = f.snapshot_id
-WHERE rp.run_id = %s AND rp.id > %s AND rp.id <= %s AND s.status = 'active'
-  AND s.source_id IN (SELECT code FROM {T['DataSource']} WHERE active)
+WHERE rp.run_id = %s AND rp.id > %s AND rp.id <= %s AND f.snapshot_id IN ({{pinned}})
 """
+# Only for sources with several pinned snapshots (append mode): one finding per person and item,
+# from the newest snapshot (latest as_of; of two with the same date, the later upload).
+NEWEST_ONLY_SQL = f"""
+  AND NOT EXISTS (
+    SELECT 1 FROM {T['SourceFact']} n JOIN {T['Snapshot']} ns ON ns.id = n.snapshot_id
+    WHERE n.id_number = f.id_number AND n.item = f.item AND n.source_id = f.source_id
+      AND n.snapshot_id IN ({{stacked}})
+      AND (ns.as_of > s.as_of OR (ns.as_of = s.as_of AND ns.id > s.id)))
+"""
+
+
+def _pins(run: VerificationRun) -> tuple[list[int], list[int]]:
+    """The snapshots the run pinned, and those of them that share a source with another."""
+    per_source = [used.get("snapshots", []) for used in run.sources.values()]
+    return (sorted(pk for pks in per_source for pk in pks),
+            sorted(pk for pks in per_source if len(pks) > 1 for pk in pks))
+
+
+def _match_sql(run: VerificationRun) -> tuple[str, list[int]] | None:
+    """The chunk statement for the run's pinned snapshots and its trailing parameters."""
+    pinned, stacked = _pins(run)
+    if not pinned:
+        return None
+    sql = MATCH_SQL.format(pinned=", ".join(["%s"] * len(pinned)))
+    if stacked:
+        sql += NEWEST_ONLY_SQL.format(stacked=", ".join(["%s"] * len(stacked)))
+    return sql, pinned + stacked
 
 
 def _match_chunk(run: VerificationRun, size: int) -> bool:
@@ -148,14 +198,19 @@ def _match_chunk(run: VerificationRun, size: int) -> bool:
         if chunk is None:
             return False
         upper, done = chunk
-        # One index probe per person, whatever the statistics say. Once RunPerson is analysed
-        # (autovacuum does it soon after a batch's insert), PostgreSQL prefers a hash join that
-        # reads all ten million facts for every chunk: 1.1 s a chunk instead of 0.15 s. The JIT
-        # compilation that such cost estimates trigger adds a few hundredths more.
-        _local_settings(enable_hashjoin="off", enable_mergejoin="off", jit="off")
-        with connection.cursor() as cur:
-            cur.execute(MATCH_SQL, [True, run.pk, run.cursor, upper])
-            hits = cur.rowcount
+        hits = 0
+        statement = _match_sql(run)
+        if statement is not None:  # no source had data when the run started: nothing to find
+            sql, pins = statement
+            # One index probe per person, whatever the statistics say. Once RunPerson is
+            # analysed (autovacuum does it soon after a batch's insert), PostgreSQL prefers a
+            # hash join that reads all ten million facts for every chunk: 1.1 s a chunk instead
+            # of 0.15 s. The JIT compilation that such cost estimates trigger adds a few
+            # hundredths more.
+            _local_settings(enable_hashjoin="off", enable_mergejoin="off", jit="off")
+            with connection.cursor() as cur:
+                cur.execute(sql, [True, run.pk, run.cursor, upper, *pins])
+                hits = cur.rowcount
         VerificationRun.objects.filter(pk=run.pk).update(
             cursor=upper, persons_done=run.persons_done + done, hits=run.hits + hits)
     return True
@@ -169,7 +224,7 @@ def _apply_rules(run: VerificationRun) -> None:
     for rule in rules:
         qs = Finding.objects.filter(run=run, source_id=rule.source_id, item=rule.item)
         if rule.region is not None:
-            qs = qs.filter(village_code__range=_range(rule.region.prefix))
+            qs = qs.filter(village_code__range=code_range(rule.region.prefix))
         if rule.operator == Rule.Operator.GT:
             qs = qs.filter(value_num__gt=rule.threshold)
         elif rule.operator == Rule.Operator.GTE:
@@ -177,25 +232,82 @@ def _apply_rules(run: VerificationRun) -> None:
         qs.update(consequence=rule.consequence, rule=rule)
 
 
-def _mark_new(run: VerificationRun) -> None:
-    """A finding is new unless the previous run found the same item with the same value
-    (a corrected death date is new)."""
-    if run.previous_id is None:
+ALL_VILLAGES = ("000000000000", "999999999999")
+
+
+def baseline_for(run: VerificationRun) -> list[list[Any]]:
+    """The earlier done runs a run's findings are compared with: [[run id, low, high], ...],
+    newest first, each with the part of this run's village range it covered.
+
+    A case run: the case's last done run. A recipients run: for each person, the latest earlier
+    done recipients run whose scope held the person's village, whatever scope it was started
+    for — a county batch covers its townships, so a township batch after it is compared with it
+    (and a county batch after a township batch with that, for the township's villages). Only
+    the latest run of each overlapping region can be anyone's latest, and a run whose whole
+    range a newer one covers is no one's, so the list stays as short as the region tree.
+    """
+    if run.kind == RunKind.CASE:
+        return [[run.previous_id, *ALL_VILLAGES]] if run.previous_id else []
+    low, high = run.village_range()
+    latest = list(
+        VerificationRun.objects.filter(kind=RunKind.RECIPIENTS, status=RunStatus.DONE,
+                                       pk__lt=run.pk)
+        .filter(Q(region_code__in=retention.region_and_ancestors(run.region_code))
+                | Q(region_code__range=(low, high)))
+        .values("region_code").annotate(last=Max("pk")).order_by("-last")
+        .values_list("region_code", "last"))
+    prefixes = {r.code: r.prefix for r in Region.objects.filter(
+        code__in=[code for code, _last in latest])}
+    baseline: list[list[Any]] = []
+    for code, last in latest:
+        if code not in prefixes:  # a region since removed from the register: no range to use
+            continue
+        # Codes are fixed-width prefixes: two ranges are nested or apart, never overlapping.
+        area_low, area_high = code_range(prefixes[code])
+        area_low, area_high = max(area_low, low), min(area_high, high)
+        if not any(lo <= area_low and area_high <= hi for _pk, lo, hi in baseline):
+            baseline.append([last, area_low, area_high])
+    return baseline
+
+
+def _mark_new(run: VerificationRun, baseline: list[list[Any]]) -> None:
+    """A finding is new unless the person's baseline run found the same item with the same
+    value (a corrected death date is new). One UPDATE: the CASE picks, for each finding's
+    village, the first (newest) baseline run whose range holds it."""
+    if not baseline:
         return
+    finding = T["Finding"]
+    which = " ".join([f"WHEN {finding}.village_code BETWEEN %s AND %s THEN %s"] * len(baseline))
     with connection.cursor() as cur:
         cur.execute(
-            f"""UPDATE {T['Finding']} SET new = %s
+            f"""UPDATE {finding} SET new = %s
                 WHERE run_id = %s AND EXISTS (
-                  SELECT 1 FROM {T['Finding']} p
-                  WHERE p.run_id = %s AND p.person_id = {T['Finding']}.person_id
-                    AND p.source_id = {T['Finding']}.source_id
-                    AND p.item = {T['Finding']}.item
-                    AND COALESCE(p.value_num, -1) = COALESCE({T['Finding']}.value_num, -1)
-                    AND p.value_text = {T['Finding']}.value_text
-                    AND (p.value_date = {T['Finding']}.value_date
-                         OR (p.value_date IS NULL AND {T['Finding']}.value_date IS NULL)))""",
-            [False, run.pk, run.previous_id],
+                  SELECT 1 FROM {finding} p
+                  WHERE p.run_id = CASE {which} END AND p.person_id = {finding}.person_id
+                    AND p.source_id = {finding}.source_id
+                    AND p.item = {finding}.item
+                    AND COALESCE(p.value_num, -1) = COALESCE({finding}.value_num, -1)
+                    AND p.value_text = {finding}.value_text
+                    AND (p.value_date = {finding}.value_date
+                         OR (p.value_date IS NULL AND {finding}.value_date IS NULL)))""",
+            [False, run.pk, *(v for pk, low, high in baseline for v in (low, high, pk))],
         )
+
+
+def baseline_findings(run: VerificationRun) -> QuerySet[Finding]:
+    """The earlier findings a done run was compared with: of each baseline run, those in the
+    part of its range that no newer baseline run covers."""
+    if not run.baseline:
+        return Finding.objects.none()
+    match = Q(pk__in=[])
+    newer: list[tuple[str, str]] = []
+    for pk, low, high in run.baseline:
+        part = Q(run_id=pk, village_code__range=(low, high))
+        for covered in newer:
+            part &= ~Q(village_code__range=covered)
+        match |= part
+        newer.append((low, high))
+    return Finding.objects.filter(match)
 
 
 def run_execute(run_id: int, *, chunk: int = 100_000, progress: Progress | None = None) -> \
@@ -213,11 +325,15 @@ def run_execute(run_id: int, *, chunk: int = 100_000, progress: Progress | None 
     run.refresh_from_db()
     with transaction.atomic():
         _apply_rules(run)
-        _mark_new(run)
+        baseline = baseline_for(run)
+        _mark_new(run, baseline)
         new_hits = Finding.objects.filter(run=run, new=True).count()
+        previous = baseline[0][0] if baseline else None
         VerificationRun.objects.filter(pk=run_id).update(
-            status=RunStatus.DONE, finished_at=timezone.now(), new_hits=new_hits)
+            status=RunStatus.DONE, finished_at=timezone.now(), new_hits=new_hits,
+            baseline=baseline, previous_id=previous)
     run.refresh_from_db()
+    retention.after_run_done(run)
     return run
 
 

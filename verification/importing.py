@@ -5,8 +5,9 @@ number column and each item's column are found by the names configured on the so
 (`DataSource.id_column`, `SourceItem.column`). Every row is checked; bad rows are counted and
 reported (row, column, reason) and never written. Good rows' facts go to `SourceFact` in chunks of
 `FACT_BATCH` with `bulk_create`, so memory stays flat whatever the file size and a big file is not
-one long write transaction. The snapshot stays STAGED, invisible to matching (the engine joins
-only ACTIVE snapshots), until someone activates it:
+one long write transaction. (Reading the file itself is `verification.extracts`.) The snapshot
+stays STAGED, invisible to matching (a run matches the snapshots that were ACTIVE when it was
+created), until someone activates it:
 
 * all-or-nothing ("全部启用"): refused while the snapshot has any bad row;
 * good rows only ("只启用无错误的行"): the bad rows were never written, so nothing is removed.
@@ -17,12 +18,8 @@ data row; an empty file is refused and its snapshot deleted), so it cannot be ac
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
-import zipfile
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -33,13 +30,14 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import load_workbook
 
 from audit.services import audit_record
 from jiuzhu.errors import ApplicationError
 from registry.idcard import check_id_number
 
+from .extracts import file_records
 from .models import DataSource, Snapshot, SnapshotStatus, SourceFact, SourceItem, ValueKind
+from .retention import purge_unused_facts
 from .selectors import can_upload
 
 # The web upload is read inside the request. Django spools anything above
@@ -184,85 +182,12 @@ def parse_as_of(value: Any) -> date:
     return value
 
 
-# ---------------------------------------------------------------- reading files
+# ---------------------------------------------------------------- loading
 
 
 def _header_name(value: Any) -> str:
     text = _cell_text(value).replace(" ", "").replace("\u3000", "")
     return text.replace("(", "（").replace(")", "）").strip("*＊")
-
-
-def _xlsx_records(stream: IO[bytes]) -> Generator[Sequence[Any], None, None]:
-    # read_only streams the sheet's rows; only the shared-strings table is held in memory
-    # (bounded by MAX_UPLOAD_BYTES for uploads).
-    try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise ApplicationError(_("无法读取该 Excel 文件，文件可能已损坏或不是 .xlsx 格式"),
-                               field="file") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        if hasattr(sheet, "reset_dimensions"):
-            # Some programs write a wrong <dimension>; read every row that is really there.
-            sheet.reset_dimensions()
-        yield from sheet.iter_rows(values_only=True)
-    except (KeyError, ValueError, TypeError, SyntaxError, zipfile.BadZipFile) as exc:
-        raise ApplicationError(_("Excel 文件内容有误，无法读取"), field="file") from exc
-    finally:
-        workbook.close()
-
-
-def _csv_encoding(stream: IO[bytes]) -> str:
-    """UTF-8 (with or without BOM) if the whole file decodes so, else GB18030 (a superset of
-    the GBK that Chinese Excel writes). One streaming pass, nothing kept."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    encoding = "utf-8-sig"
-    try:
-        while chunk := stream.read(1 << 20):
-            if b"\x00" in chunk:
-                raise ApplicationError(
-                    _("文件内容不是文本格式的 CSV，请上传 .xlsx 或 .csv 文件"), field="file")
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        encoding = "gb18030"
-    stream.seek(0)
-    return encoding
-
-
-def _csv_records(stream: IO[bytes]) -> Generator[Sequence[Any], None, None]:
-    encoding = _csv_encoding(stream)
-    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-    try:
-        yield from csv.reader(text)
-    except UnicodeDecodeError as exc:
-        raise ApplicationError(_("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码"),
-                               field="file") from exc
-    except csv.Error as exc:
-        raise ApplicationError(_("CSV 文件格式有误，无法解析：%(e)s") % {"e": exc},
-                               field="file") from exc
-    finally:
-        if not stream.closed:
-            text.detach()  # the caller owns (and closes) the binary stream
-
-
-def file_records(file_name: str, stream: IO[bytes]) -> Generator[Sequence[Any], None, None]:
-    head = stream.read(8)
-    stream.seek(0)
-    if not head:
-        raise ApplicationError(_("文件为空"), field="file")
-    suffix = Path(file_name).suffix.lower()
-    if head.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
-        raise ApplicationError(
-            _("不支持旧版 .xls 格式，请在 Excel 中“另存为” .xlsx 或 CSV 后上传"), field="file")
-    if head.startswith(b"PK\x03\x04") or suffix == ".xlsx":
-        return _xlsx_records(stream)
-    if suffix in {".csv", ".txt"}:
-        return _csv_records(stream)
-    raise ApplicationError(_("文件格式不支持，请上传 .xlsx 或 .csv 文件"), field="file")
-
-
-# ---------------------------------------------------------------- loading
 
 
 @dataclass(frozen=True)
@@ -536,22 +461,6 @@ def _transition(snapshot: Snapshot, to: str) -> None:
             _("这批数据的状态为“%(s)s”，不能再启用或取消") % {"s": snapshot.get_status_display()},
             code="transition")
     snapshot.status = to
-
-
-def purge_unused_facts(source_id: str) -> int:
-    """Delete the facts of the source's superseded and cancelled snapshots.
-
-    Decision: a superseded snapshot keeps its row (date, counts, errors, who uploaded) as
-    history, but its facts are deleted. Matching never reads them, every finding and issued
-    report keeps its own copy of the values and the snapshot date, and at province scale the
-    old facts would double the largest table at each refresh. To go back, upload the old file
-    again. One DELETE per call; it also clears what an interrupted earlier purge left.
-    """
-    done = SnapshotStatus.SUPERSEDED, SnapshotStatus.CANCELLED
-    deleted, _by_model = SourceFact.objects.filter(
-        snapshot__in=Snapshot.objects.filter(source_id=source_id, status__in=done)
-    ).delete()
-    return deleted
 
 
 def _locked(actor: Any, snapshot: Snapshot) -> Snapshot:

@@ -12,6 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from regions.models import Region
+from regions.scoping import code_range
+
 USER = settings.AUTH_USER_MODEL
 
 
@@ -117,9 +120,14 @@ class SourceFact(models.Model):
     value_date = models.DateField(null=True, blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["id_number", "snapshot"], name="fact_id_snapshot"),
-            models.Index(fields=["snapshot"], name="fact_snapshot"),
+        constraints = [
+            # The importer refuses a second row for the same person and item in one file
+            # (importing._Loader); matching reads one value per snapshot. ID number first: the
+            # constraint's index is also the one the engine probes for each person, by ID number
+            # and then the run's pinned snapshots. Lookups by snapshot alone (purge, cascade)
+            # use the foreign key's own index.
+            models.UniqueConstraint(fields=["id_number", "snapshot", "item"],
+                                    name="fact_one_value_per_item"),
         ]
 
     def __str__(self) -> str:
@@ -192,6 +200,8 @@ class VerificationRun(models.Model):
     region_code = models.CharField(_("范围区划代码"), max_length=12)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True,
                              related_name="verification_runs")
+    # A case run: the case's last done run. A recipients run: set when it is done, the newest
+    # of the runs in `baseline`.
     previous = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+")
     status = models.CharField(_("状态"), max_length=8, choices=RunStatus.choices,
@@ -202,8 +212,14 @@ class VerificationRun(models.Model):
     cursor = models.BigIntegerField(default=0)
     hits = models.PositiveIntegerField(_("命中数"), default=0)
     new_hits = models.PositiveIntegerField(_("新增命中"), default=0)
-    # {source code: {"as_of": date, "status": ok|stale|missing}} at the start of the run.
+    # {source code: {"as_of": date, "status": ok|stale|missing, "snapshots": [id, ...]}} at the
+    # start of the run. The run matches those snapshots only, whatever is activated meanwhile,
+    # so every chunk of a resumed run reads the same data (engine.pin_sources).
     sources = models.JSONField(_("使用的数据"), default=dict)
+    # What "new" was judged against, set when the run is done: [[run id, lowest village code,
+    # highest village code], ...], newest first. A person's findings are compared with the first
+    # run whose range holds the person's village (engine.baseline_for).
+    baseline = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
@@ -219,9 +235,17 @@ class VerificationRun(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
 
+    def village_range(self) -> tuple[str, str]:
+        """The lowest and highest village code of the run's scope (a case run: its village)."""
+        region = Region.objects.get(code=self.region_code)
+        return code_range(region.prefix)
+
 
 class RunPerson(models.Model):
     """The persons of a run, fixed when it is created, in the order chunks take them.
+
+    Once a newer done run covers a recipients run's scope, its list is deleted
+    (verification.retention); its findings keep the person ids.
 
     A batch writes a million of these in one INSERT … SELECT from rows that exist. Database
     foreign-key checks, one per row and key, cost more than the rest of the batch on PostgreSQL
@@ -260,7 +284,7 @@ class Finding(models.Model):
     consequence = models.CharField(max_length=12, choices=Consequence.choices, blank=True)
     rule = models.ForeignKey(Rule, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="+")
-    # Not found (with this value) by the previous run of the same scope.
+    # Not found (with this value) by the latest earlier done run whose scope held the person.
     new = models.BooleanField(default=True)
 
     class Meta:

@@ -106,16 +106,18 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "run": run, "time_left": engine.run_time_left(run), "townships": rows,
         "page_obj": page, "new_only": new_only, "query": "new=1&" if new_only else "",
         "gone": _gone(run, request),
+        # The runs compared with, newest first, as "12、#9" for "与上次复核（#12、#9）相比".
+        "compared_with": "、#".join(str(pk) for pk, _low, _high in run.baseline),
         "rows": [(f, labels.get((f.source_id, f.item), f.item)) for f in page.object_list],
     })
 
 
 def _gone(run: VerificationRun, request: HttpRequest) -> int:
-    """Findings of the previous run that this one no longer finds (e.g. a car sold)."""
-    if run.previous_id is None:
+    """Findings of the runs this one was compared with that it no longer finds (a car sold)."""
+    if not run.baseline:
         return 0
     current = Finding.objects.filter(run=run)
-    return _findings(request, run.previous).exclude(  # type: ignore[arg-type]
+    return scope(request.user, engine.baseline_findings(run)).exclude(
         person_id__in=current.values("person_id")).count()
 
 

@@ -41,17 +41,22 @@ def recipients_run_create(*, actor: Any, region_code: str) -> VerificationRun:
     if VerificationRun.objects.filter(kind=RunKind.RECIPIENTS, region_code=region_code,
                                       status__in=[RunStatus.PENDING, RunStatus.RUNNING]).exists():
         raise ApplicationError(_("该范围已有正在进行的批量复核"), code="conflict")
-    previous = (VerificationRun.objects.filter(kind=RunKind.RECIPIENTS, region_code=region_code,
-                                               status=RunStatus.DONE).order_by("-id").first())
-    run = VerificationRun.objects.create(
-        kind=RunKind.RECIPIENTS, region_code=region_code, previous=previous, created_by=actor,
-        sources=engine.source_status(timezone.localdate()),
-    )
+    # What is new is decided when the run is done, against the runs done by then
+    # (engine.baseline_for), so `previous` is set there.
+    run = VerificationRun.objects.create(kind=RunKind.RECIPIENTS, region_code=region_code,
+                                         created_by=actor)
     run.persons_total = engine.fill_recipients(run, region.prefix)
-    run.save(update_fields=["persons_total"])
+    # Last, so the sources stay locked for as short a time as possible (engine.pin_sources).
+    run.sources = engine.pin_sources(timezone.localdate())
+    run.save(update_fields=["persons_total", "sources"])
     audit_record(actor=actor, action="verification.batch_create", obj=run,
-                 region_code=region_code, after={"persons": run.persons_total})
+                 region_code=region_code, after={"persons": run.persons_total,
+                                                 "snapshots": _pinned(run)})
     return run
+
+
+def _pinned(run: VerificationRun) -> dict[str, list[int]]:
+    return {code: used["snapshots"] for code, used in run.sources.items() if "snapshots" in used}
 
 
 def case_run(*, actor: Any, case: Case) -> VerificationRun:
@@ -66,16 +71,18 @@ def case_run(*, actor: Any, case: Case) -> VerificationRun:
                     .order_by("-id").first())
         run = VerificationRun.objects.create(
             kind=RunKind.CASE, region_code=case.village_id, case=case, previous=previous,
-            created_by=actor, sources=engine.source_status(timezone.localdate()),
+            created_by=actor,
         )
         members = counted_members(case)
         for person in members:
             person.household = case.household
         run.persons_total = engine.fill_persons(run, members)
-        run.save(update_fields=["persons_total"])
+        run.sources = engine.pin_sources(timezone.localdate())
+        run.save(update_fields=["persons_total", "sources"])
         audit_record(actor=actor, action="verification.case_run", obj=case,
                      region_code=case.village_id, after={"run": run.pk,
-                                                         "persons": run.persons_total})
+                                                         "persons": run.persons_total,
+                                                         "snapshots": _pinned(run)})
     return engine.run_execute(run.pk)
 
 

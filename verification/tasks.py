@@ -8,6 +8,8 @@ are set-based and idempotent: running them twice for a run changes nothing the s
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +21,7 @@ from accounts.roles import Role
 from audit.models import AuditEvent
 from audit.services import audit_record
 from benefits.models import Enrollment, EnrollmentStatus
+from benefits.services.rechecks import death_rechecks_open
 from jiuzhu.errors import ApplicationError
 from regions.scoping import region_in_scope
 
@@ -50,10 +53,11 @@ def _suspend_enrollments(run: VerificationRun) -> int:
         "person__household_id")
     targets = list(Enrollment.objects.select_for_update()
                    .filter(household_id__in=households, status=EnrollmentStatus.ACTIVE)
-                   .values_list("pk", "village_id"))
+                   .values_list("pk", "village_id", "household_id"))
     if not targets:
         return 0
-    Enrollment.objects.filter(pk__in=[pk for pk, _v in targets]).update(
+    _open_death_rechecks(run, targets)
+    Enrollment.objects.filter(pk__in=[pk for pk, _v, _h in targets]).update(
         status=EnrollmentStatus.SUSPENDED)
     reason = _("批量复核 #%(run)s 发现死亡等记录，暂停发放并复查") % {"run": run.pk}
     AuditEvent.objects.bulk_create([
@@ -61,9 +65,24 @@ def _suspend_enrollments(run: VerificationRun) -> int:
                    object_id=str(pk), region_code=village, reason=reason,
                    before={"status": EnrollmentStatus.ACTIVE.value},
                    after={"status": EnrollmentStatus.SUSPENDED.value, "run": run.pk})
-        for pk, village in targets
+        for pk, village, _h in targets
     ], batch_size=1000)
     return len(targets)
+
+
+def _open_death_rechecks(run: VerificationRun, targets: list[tuple[int, str, int]]) -> None:
+    """通知2022: the household is re-checked within `death_recheck.months` of the death, so the
+    task's clock runs from the death date the record gives (the run's day when it gives none).
+    Deaths are rare, so one small query per run is enough."""
+    died = dict(_flagged(run).filter(consequence=Consequence.SUSPEND, value_date__isnull=False)
+                .values("person__household_id").annotate(on=Min("value_date"))
+                .values_list("person__household_id", "on"))
+    today = timezone.localdate()
+    by_date: dict[date, list[int]] = defaultdict(list)
+    for pk, _village, household in targets:
+        by_date[died.get(household) or today].append(pk)
+    for death_date, ids in by_date.items():
+        death_rechecks_open(ids, death_date)
 
 
 def _summary(row: dict[str, Any]) -> str:

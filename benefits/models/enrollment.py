@@ -29,6 +29,9 @@ class Enrollment(models.Model):
     monthly_amount = models.DecimalField(_("月发放金额（元）"), max_digits=14, decimal_places=2)
     # A one-off grant (temporary assistance) is paid once, not monthly.
     one_off = models.BooleanField(_("一次性救助"), default=False)
+    # 先行救助 paid in cash from the township reserve fund (relief.ReserveEntry): recorded for
+    # the statistics, never put on a payroll.
+    prepaid = models.BooleanField(_("已由备用金先行支付"), default=False)
     start_month = models.DateField(_("起始月份"))
     # The last month paid (inclusive), like IncomeRecord.end_month; blank = open-ended. 渐退
     # sets it ahead while the enrollment stays active; 清退 sets it to the month of the decision.

@@ -24,13 +24,14 @@ def first_payment_month(region_code: str, decided_on: date) -> date:
     return add_months(month_of(decided_on), offset)
 
 
-def enrollment_create_from_case(*, actor: Any, case: Case, one_off: bool = False) -> Enrollment:
+def enrollment_create_from_case(*, actor: Any, case: Case, one_off: bool = False,
+                                prepaid: bool = False) -> Enrollment:
     """Called inside the approving transaction; a member already enrolled refuses it all."""
     assert case.amount is not None and case.decided_on is not None
     members = counted_members(case)
     enrollment = Enrollment.objects.create(
         programme_id=case.programme_id, household_id=case.household_id, case=case,
-        village_id=case.village_id, monthly_amount=case.amount, one_off=one_off,
+        village_id=case.village_id, monthly_amount=case.amount, one_off=one_off, prepaid=prepaid,
         start_month=first_payment_month(case.village_id, case.decided_on),
         care_class=case.care_class, support_form=case.support_form, persons=len(members),
         last_recheck_on=case.decided_on,

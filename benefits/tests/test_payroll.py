@@ -54,7 +54,9 @@ def test_one_line_per_paid_enrollment_with_totals(county_admin):
         Decimal("900.00"), Decimal("900.00"), 3, "rural")
     assert line.account_id is not None and line.status == "pending"
     ended.refresh_from_db()
-    assert ended.status == EnrollmentStatus.ENDED
+    assert (ended.status, ended.ended_on) == (EnrollmentStatus.ENDED, NOV)
+    # The members may apply again.
+    assert not ended.members.filter(active=True).exists()
     assert AuditEvent.objects.filter(action="payroll.compute", object_id=str(run.pk)).exists()
 
 
@@ -199,9 +201,12 @@ def test_amount_change_applies_from_its_month(county_admin):
 
 def test_one_off_grant_is_paid_only_in_its_month(county_admin):
     grant = enrolled(household_of(2), "3000.00", programme="temporary", start=NOV, one_off=True)
+    # 先行救助: paid in cash from the township reserve fund, so never on a payroll.
+    enrolled(household_of(1), "1000.00", programme="temporary", start=NOV, one_off=True,
+             prepaid=True)
     nov = payroll_compute(actor=county_admin, programme_id="temporary", month=NOV).run
     dec = payroll_compute(actor=county_admin, programme_id="temporary", month=DEC).run
-    assert grant.pk in _lines(nov) and not _lines(dec)
+    assert set(_lines(nov)) == {grant.pk} and not _lines(dec)
 
 
 def test_township_staff_cannot_compute(clerk_a):

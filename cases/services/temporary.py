@@ -68,8 +68,8 @@ def case_complete_paperwork(*, actor: Any, case_id: int, reason: str = "") -> Ca
     case.opinion_eligible = True
     case.save()
     # Paid already from the reserve fund: recorded as a one-off enrollment for the statistics,
-    # never paid again by payroll.
-    enrollment_create_from_case(actor=actor, case=case, one_off=True)
+    # never paid again by payroll (Enrollment.prepaid keeps it off every payroll).
+    enrollment_create_from_case(actor=actor, case=case, one_off=True, prepaid=True)
     return case
 
 

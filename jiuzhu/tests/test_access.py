@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -56,6 +58,7 @@ def _fill(path: str, ids: dict[str, Any]) -> str:
 def a_ids(household_a: Any, clerk_a: Any) -> dict[str, Any]:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from benefits.models import Enrollment, RecheckKind, RecheckTask
     from cases.services.intake import document_attach
     from demo.reference import TOWNSHIP_A
     from jiuzhu.testing.cases import accepted_case, household_of
@@ -70,9 +73,18 @@ def a_ids(household_a: Any, clerk_a: Any) -> dict[str, Any]:
     case = accepted_case(household_of())
     document = document_attach(actor=clerk_a, case=case, kind="id_card",
                                upload=SimpleUploadedFile("id.pdf", b"%PDF-1.4 x"))
+    # Township A's enrollment and re-check task under the same `pk`, so the enrollment pages
+    # are walked against real objects. No payroll run has that id: runs are county-wide, and a
+    # township sees its county's run header by design (totals only).
+    enrollment = Enrollment.objects.create(
+        pk=case.pk, programme_id="dibao_rural", household=case.household, case=case,
+        village_id=case.village_id, monthly_amount=Decimal("500.00"),
+        start_month=date(2026, 1, 1))
+    RecheckTask.objects.create(pk=case.pk, enrollment=enrollment, kind=RecheckKind.SCHEDULED,
+                               due_on=date(2026, 12, 1))
     return {"household_id": household_a.pk, "person_id": person.pk, "job_id": job.pk,
             "pk": case.pk, "case_id": case.pk, "action": "accept", "token": document.token, "kind": "receipt",
-            "township_code": TOWNSHIP_A}
+            "township_code": TOWNSHIP_A, "run_id": case.pk}
 
 
 @pytest.mark.django_db
@@ -108,7 +120,8 @@ def test_clerk_a_reaches_the_same_routes(a_ids: dict[str, Any], clerk_a: Any) ->
     """The walk above is meaningful: the owner gets 200 on the same detail pages."""
     web = client_for(clerk_a)
     for name in ("registry:household_detail", "registry:person_detail", "registry:import_detail",
-                 "cases:case_detail", "cases:document_download", "cases:survey"):
+                 "cases:case_detail", "cases:document_download", "cases:survey",
+                 "enrollment:enrollment_detail", "enrollment:recheck_decide"):
         path = dict(ROUTES)[name]
         assert web.get(_fill(path, a_ids)).status_code == 200, name
 

@@ -295,7 +295,9 @@ def assert_fund_paid_exactly_five(outcomes: dict[int, object]) -> tuple[set[int]
 
 @pytest.mark.postgres
 @needs_postgres
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a transactional test must not re-create content types
+# with new ids, or the next serialized (browser) test cannot restore its own copy.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_prepayments_never_overdraw_the_fund(county: None) -> None:
     """8 reviewers' clicks at the same moment against 5,000 yuan: exactly 5 payments of 1,000."""
     allocate("5000.00")
@@ -316,7 +318,7 @@ def test_concurrent_prepayments_never_overdraw_the_fund(county: None) -> None:
 
 @pytest.mark.postgres
 @needs_postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_payments_queue_on_the_fund_row(county: None) -> None:
     """The same race on the ledger alone, so only the fund's own row lock keeps it right (the
     case-level lock of case_prepay cannot mask a missing one)."""

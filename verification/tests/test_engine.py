@@ -2,8 +2,10 @@
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from benefits.models import Enrollment
@@ -12,7 +14,7 @@ from jiuzhu.errors import ApplicationError
 from jiuzhu.testing.cases import accepted_case, household_of, publicity_over, staff
 from policies.models import Department
 from registry.models import Person
-from verification import engine, services
+from verification import engine, importing, services
 from verification.models import (
     DataSource,
     Finding,
@@ -129,3 +131,64 @@ def test_a_switched_off_source_gives_no_findings(county: None) -> None:
     run = engine.run_execute(services.recipients_run_create(
         actor=staff("county_admin"), region_code="620802000000").pk)
     assert run.hits == 0 and "vehicles" not in run.sources
+
+
+def test_a_run_matches_the_snapshots_it_started_with(
+        county: None, django_capture_on_commit_callbacks: Any) -> None:
+    """The vehicles data is replaced while a batch is half way: the rest of the batch still
+    reads the data it started with, and those facts are kept until the batch is done."""
+    household = _recipients(1)[0].household
+    last = household.members.order_by("-id_number").first()  # the last person matched
+    assert last is not None
+    started_with = _source("vehicles", as_of=TODAY - timedelta(days=30))
+    _fact(started_with, last, "vehicle_value", "30000")
+    run = services.recipients_run_create(actor=staff("county_admin"), region_code="620802000000")
+    assert run.sources["vehicles"]["snapshots"] == [started_with.pk]
+    engine._match_chunk(run, 1)  # interrupted after the first person
+    replacement = Snapshot.objects.create(source_id="vehicles", as_of=TODAY, rows_total=1)
+    _fact(replacement, last, "vehicle_value", "90000")
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.snapshot_activate(actor=staff("county_admin"), snapshot=replacement,
+                                    accept=importing.Accept.ALL)
+    started_with.refresh_from_db()
+    assert started_with.status == SnapshotStatus.SUPERSEDED
+    # The purge the replacement triggers spares the facts the unfinished run pinned.
+    assert SourceFact.objects.filter(snapshot=started_with).count() == 1
+    run = engine.run_execute(run.pk, chunk=1)
+    finding = Finding.objects.get(run=run)
+    assert (finding.person_id, finding.value_num, finding.as_of) == (
+        last.pk, Decimal("30000.00"), started_with.as_of)
+    # Done: nothing pins them any more, so they go; the next run reads the replacement.
+    assert not SourceFact.objects.filter(snapshot=started_with).exists()
+    following = engine.run_execute(services.recipients_run_create(
+        actor=staff("county_admin"), region_code="620802000000").pk)
+    assert Finding.objects.get(run=following).value_num == Decimal("90000.00")
+
+
+def test_append_mode_gives_one_finding_per_item_with_the_newest_value(county: None) -> None:
+    first, second = _recipients(2)
+    older = _source("vehicles", as_of=TODAY - timedelta(days=60))
+    newer = _source("vehicles", as_of=TODAY - timedelta(days=5))
+    same_day = _source("vehicles", as_of=TODAY - timedelta(days=5))  # uploaded after `newer`
+    _fact(older, first, "vehicle_value", "40000")
+    _fact(newer, first, "vehicle_value", "65000")
+    _fact(older, first, "vehicle_count", "1")  # only in the older extract: still found
+    _fact(newer, second, "vehicle_value", "10000")
+    _fact(same_day, second, "vehicle_value", "12000")
+    run = engine.run_execute(services.recipients_run_create(
+        actor=staff("county_admin"), region_code="620802000000").pk)
+    assert run.sources["vehicles"]["snapshots"] == [older.pk, newer.pk, same_day.pk]
+    found = {(f.person_id, f.item, f.value_num, f.as_of) for f in Finding.objects.filter(run=run)}
+    assert found == {(first.pk, "vehicle_value", Decimal("65000.00"), newer.as_of),
+                     (first.pk, "vehicle_count", Decimal("1.00"), older.as_of),
+                     (second.pk, "vehicle_value", Decimal("12000.00"), same_day.as_of)}
+    assert run.hits == 3
+
+
+def test_the_database_refuses_a_second_value_for_one_item_in_a_snapshot(county: None) -> None:
+    person = household_of().members.get(relation="applicant")
+    snapshot = _source("vehicles")
+    _fact(snapshot, person, "vehicle_value", "1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _fact(snapshot, person, "vehicle_value", "2")
+    _fact(_source("vehicles"), person, "vehicle_value", "2")  # another snapshot may

@@ -145,7 +145,8 @@ def test_good_rows_only_activates_what_was_written(sources: dict[str, DataSource
     assert snapshot.status == SnapshotStatus.ACTIVE and snapshot.activated_at is not None
     assert SourceFact.objects.filter(snapshot=snapshot).count() == 2
     assert engine.source_status(TODAY)["vehicles"] == {"as_of": AS_OF.isoformat(),
-                                                      "status": "ok"}
+                                                      "status": "ok",
+                                                      "snapshots": [snapshot.pk]}
     after = AuditEvent.objects.get(action="verification.snapshot_activate").after or {}
     assert after["accept"] == "good_only" and after["rows_bad"] == 6
     # A snapshot is activated once.

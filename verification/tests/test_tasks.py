@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from audit.models import AuditEvent
-from benefits.models import Enrollment
+from benefits.models import Enrollment, RecheckTask
 from jiuzhu.testing.cases import staff
 from jiuzhu.testing.fixtures import client_for
 from verification import engine, services, tasks
@@ -91,6 +92,17 @@ def test_death_record_suspends_at_once_with_one_audit_row(rules: None) -> None:
     assert ReviewTask.objects.get().kind == "death"
     tasks.review_tasks_create(run)
     assert AuditEvent.objects.filter(action="enrollment.suspend").count() == 1
+
+
+def test_a_death_opens_the_households_recheck_due_three_months_after_it(rules: None) -> None:
+    people = _recipients(2)
+    fact(_deaths(), people[0], "died_on", when=date(2026, 8, 20))
+    run = _batch()
+    tasks.after_run(run)
+    tasks.review_tasks_create(run)  # a second pass opens nothing new
+    recheck = RecheckTask.objects.get()
+    assert (recheck.enrollment.household_id, recheck.kind, recheck.due_on) == (
+        people[0].household_id, "death", date(2026, 11, 20))
 
 
 def test_clerks_see_and_close_their_townships_tasks(rules: None) -> None:

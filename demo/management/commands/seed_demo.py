@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from cases.choices import CaseState
 from demo.cases import CASE_USERS, seed_cases
 from demo.loader import insert_households
+from demo.payroll import seed_payroll
 from demo.population import Population
 from demo.reference import DEMO_PASSWORD, DEMO_USERS, load_reference_data
 from demo.verification import seed_department_data
@@ -42,6 +43,13 @@ class Command(BaseCommand):
             summary = "，".join(f"{s.label} {made[s]}" for s in CaseState if made[s])
             self.stdout.write(
                 f"已生成 {sum(made.values())} 件演示案件（{summary}），并为各乡镇拨付备用金。")
+        paid = seed_payroll(options["seed"])
+        if paid is None:
+            self.stdout.write("已有发放批次，跳过生成在册对象和发放记录。")
+        else:
+            self.stdout.write(
+                f"已迁入 {paid[0]} 户在册救助对象（含一卡通账户），"
+                f"并生成、审批近12个月的 {paid[1]} 个发放批次。")
         data = seed_department_data(options["seed"])
         if data is None:
             self.stdout.write("已有部门数据，跳过导入部门数据（数据源和核对规则已更新）。")
