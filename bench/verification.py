@@ -51,6 +51,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
 from bench.databases import bench_database_url, recreate_database  # noqa: E402
+from bench.series import chunked, insert_series, load_note, say  # noqa: E402
 
 SQLITE_PATH = ROOT / "var" / "bench" / "verification.sqlite3"
 DUCKDB_DIR = ROOT / "var" / "bench" / "verification-duckdb"
@@ -60,7 +61,6 @@ PROGRAMME = "dibao_rural"
 GOAL_SECONDS = 300.0
 GOAL_DUCKDB_RATIO = 2.0
 GOAL_ORM_SPEEDUP = 20.0
-LOAD_CHUNK = 1_000_000
 # ID numbers: '6208' + 14 digits of key * ID_MULT mod 10^14. The multiplier is prime to 10, so
 # distinct keys give distinct ID numbers, and their order has nothing to do with the keys'.
 ID_MULT = 387_420_489
@@ -90,22 +90,6 @@ SUPERSEDED_SHARE = 0.04  # of the background rows
 
 
 # ---------------------------------------------------------------------------------------------
-# database selection (before Django is set up)
-
-
-
-
-def say(message: str) -> None:
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
-
-
-def load_note() -> str:
-    one, five, _fifteen = os.getloadavg()
-    return f"load average {one:.2f} (1 min) {five:.2f} (5 min)"
-
-
-# ---------------------------------------------------------------------------------------------
 # set-based SQL helpers
 
 
@@ -118,53 +102,6 @@ def id_sql(vendor: str, key: str) -> str:
     if vendor == "sqlite":  # || binds tighter than * in SQLite
         return f"('6208' || substr('00000000000000' || (({key}) * {ID_MULT} %% {ID_MOD}), -14))"
     return f"('6208' || lpad(((({key})::bigint * {ID_MULT}) %% {ID_MOD})::text, 14, '0'))"
-
-
-def insert_series(vendor: str, model: Any, lo: int, hi: int, values: dict[str, str],
-                  joins: str = "", stamp: Any = None) -> int:
-    """INSERT INTO model's table SELECT … for k in [lo, hi], one statement.
-
-    `values` gives SQL expressions (over k and the joins) by column; every other column gets its
-    field's default as a parameter, NULL when nullable without default, the stamp for auto_now.
-    Columns with neither are refused, so a field added to a model later fails loudly here.
-    """
-    from django.db import connection
-
-    cols, exprs, params = [], [], []
-    for f in model._meta.concrete_fields:
-        if f.column in values:
-            cols.append(f.column)
-            exprs.append(values[f.column])
-        elif f.primary_key:
-            continue
-        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            cols.append(f.column)
-            exprs.append("%s")
-            params.append(stamp)
-        elif f.null and not f.has_default():
-            continue
-        else:
-            default = f.get_default()
-            if default is None:
-                raise RuntimeError(f"{model.__name__}.{f.name}: no value and no default")
-            cols.append(f.column)
-            exprs.append("%s")
-            params.append(f.get_db_prep_save(default, connection))
-    if vendor == "sqlite":
-        sql = (f"WITH RECURSIVE g(k) AS (SELECT {lo} UNION ALL SELECT k + 1 FROM g WHERE k < {hi}) "
-               f"INSERT INTO {model._meta.db_table} ({', '.join(cols)}) "
-               f"SELECT {', '.join(exprs)} FROM g {joins}")
-    else:
-        sql = (f"INSERT INTO {model._meta.db_table} ({', '.join(cols)}) "
-               f"SELECT {', '.join(exprs)} FROM generate_series({lo}::bigint, {hi}::bigint) AS g(k)"
-               f" {joins}")
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.rowcount
-
-
-def chunked(lo: int, hi: int, size: int = LOAD_CHUNK) -> list[tuple[int, int]]:
-    return [(a, min(a + size - 1, hi)) for a in range(lo, hi + 1, size)]
 
 
 # ---------------------------------------------------------------------------------------------

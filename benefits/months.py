@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 
@@ -12,6 +13,12 @@ def month_of(day: date) -> date:
 def add_months(month: date, n: int) -> date:
     index = month.year * 12 + month.month - 1 + n
     return date(index // 12, index % 12 + 1, 1)
+
+
+def plus_months(day: date, n: int) -> date:
+    """The same day `n` months later (or earlier), clamped to the month's last day."""
+    month = add_months(month_of(day), n)
+    return month.replace(day=min(day.day, calendar.monthrange(month.year, month.month)[1]))
 
 
 def months_from(first: date, last: date) -> list[date]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
@@ -22,12 +21,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from simple_history.utils import bulk_create_with_history
 
 from accounts.roles import COUNTY_ONLY
 from audit.services import audit_record
 from jiuzhu.errors import ApplicationError
+from jiuzhu.spreadsheets import xlsx_rows
 from regions.models import Level, Region
 from regions.scoping import region_in_scope, scope, scoped_get_or_404
 
@@ -135,24 +134,6 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _xlsx_records(content: bytes) -> Iterator[tuple[Any, ...]]:
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise ApplicationError(_("无法读取该 Excel 文件，文件可能已损坏或不是 .xlsx 格式"),
-                               field="file") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        if hasattr(sheet, "reset_dimensions"):
-            # Some programs write a wrong <dimension>; read every row that is really there.
-            sheet.reset_dimensions()
-        yield from sheet.iter_rows(values_only=True)
-    except (KeyError, ValueError, TypeError, SyntaxError) as exc:  # XML ParseError is a SyntaxError
-        raise ApplicationError(_("Excel 文件内容有误，无法读取"), field="file") from exc
-    finally:
-        workbook.close()
-
-
 def _csv_records(content: bytes) -> Iterator[list[str]]:
     # Chinese Excel saves CSV in GBK; GB18030 is its superset. UTF-8 (with or without BOM) first.
     for encoding in ("utf-8-sig", "gb18030"):
@@ -178,7 +159,7 @@ def _records(file_name: str, content: bytes) -> Iterator[Iterable[Any]]:
             _("不支持旧版 .xls 格式，请在 Excel 中“另存为” .xlsx 或 CSV 后上传"), field="file"
         )
     if content.startswith(b"PK\x03\x04") or suffix == ".xlsx":
-        return _xlsx_records(content)
+        return xlsx_rows(io.BytesIO(content))
     if suffix in {".csv", ".txt"}:
         return _csv_records(content)
     raise ApplicationError(_("文件格式不支持，请上传 .xlsx 或 .csv 文件"), field="file")

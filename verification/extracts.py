@@ -9,35 +9,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from jiuzhu.errors import ApplicationError
-
-
-def _xlsx_records(stream: IO[bytes]) -> Generator[Sequence[Any], None, None]:
-    # read_only streams the sheet's rows; only the shared-strings table is held in memory
-    # (bounded by importing.MAX_UPLOAD_BYTES for uploads).
-    try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise ApplicationError(_("无法读取该 Excel 文件，文件可能已损坏或不是 .xlsx 格式"),
-                               field="file") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        if hasattr(sheet, "reset_dimensions"):
-            # Some programs write a wrong <dimension>; read every row that is really there.
-            sheet.reset_dimensions()
-        yield from sheet.iter_rows(values_only=True)
-    except (KeyError, ValueError, TypeError, SyntaxError, zipfile.BadZipFile) as exc:
-        raise ApplicationError(_("Excel 文件内容有误，无法读取"), field="file") from exc
-    finally:
-        workbook.close()
+from jiuzhu.spreadsheets import xlsx_rows
 
 
 def _csv_encoding(stream: IO[bytes]) -> str:
@@ -84,7 +63,7 @@ def file_records(file_name: str, stream: IO[bytes]) -> Generator[Sequence[Any], 
         raise ApplicationError(
             _("不支持旧版 .xls 格式，请在 Excel 中“另存为” .xlsx 或 CSV 后上传"), field="file")
     if head.startswith(b"PK\x03\x04") or suffix == ".xlsx":
-        return _xlsx_records(stream)
+        return xlsx_rows(stream)
     if suffix in {".csv", ".txt"}:
         return _csv_records(stream)
     raise ApplicationError(_("文件格式不支持，请上传 .xlsx 或 .csv 文件"), field="file")

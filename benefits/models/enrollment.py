@@ -53,7 +53,16 @@ class Enrollment(models.Model):
         verbose_name = _("救助对象（享受记录）")
         verbose_name_plural = _("救助对象（享受记录）")
         indexes = [models.Index(fields=["village", "status"], name="enrollment_village_status"),
-                   models.Index(fields=["programme", "status"], name="enrollment_prog_status")]
+                   # A payroll reads one programme's active enrollments in table order (a
+                   # village-ordered index would visit the rows, and insert the lines, at random).
+                   models.Index(fields=["programme", "status"], name="enrollment_prog_status"),
+                   # Each payroll ends the enrollments whose last month has passed; few have one.
+                   models.Index(fields=["end_month"], name="enrollment_end_month",
+                                condition=Q(end_month__isnull=False)),
+                   # The monthly report's 新增 and 清退 of a month in a region.
+                   models.Index(fields=["start_month", "village"], name="enrollment_start"),
+                   models.Index(fields=["ended_on", "village"], name="enrollment_ended",
+                                condition=Q(ended_on__isnull=False))]
         constraints = [
             models.CheckConstraint(condition=Q(monthly_amount__gte=0),
                                    name="enrollment_amount_nonneg"),

@@ -57,8 +57,13 @@ def _apply_amount_changes(actor: Any, run: PayrollRun) -> int:
     from regions.scoping import code_range
 
     lo, hi = code_range(run.region_code[:6])
+    # Pending changes are few: find them by their own index before joining enrollments.
+    pending = list(AmountChange.objects.filter(applied=False, effective_month__lte=run.month)
+                   .values_list("pk", flat=True))
+    if not pending:
+        return 0
     due = (AmountChange.objects.select_related("enrollment")
-           .filter(applied=False, effective_month__lte=run.month,
+           .filter(pk__in=pending,
                    enrollment__programme_id=run.programme_id,
                    enrollment__village_id__gte=lo, enrollment__village_id__lte=hi)
            .order_by("effective_month", "id"))
@@ -131,6 +136,7 @@ def payroll_compute(*, actor: Any, programme_id: str, month: date,
                      after={"lines": run.lines, "persons": run.persons, "total": str(run.total),
                             "version": run.version, "amount_changes": changes,
                             "late_back_pay": back_pays})
+    payroll_sql.refresh_statistics()
     return ComputeResult(run, computed=True)
 
 

@@ -8,7 +8,6 @@ days, by a daily cron (`manage.py schedule_rechecks`).
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,7 +32,7 @@ from ..models import (
     RecheckStatus,
     RecheckTask,
 )
-from ..months import add_months, month_of
+from ..months import add_months, month_of, plus_months
 from .adjustments import (
     TEXT_MAX,
     amount_change_create,
@@ -48,12 +47,6 @@ NOTE_MAX = 500  # RecheckTask.note
 # Who may record a re-check at all; only the county decides anything but "keep" (57号§31).
 RECHECK_ROLES = frozenset({Role.CLERK, Role.COUNTY_ADMIN})
 BATCH = 1000
-
-
-def plus_months(day: date, n: int) -> date:
-    """The same day `n` months later (or earlier), clamped to the month's last day."""
-    month = add_months(month_of(day), n)
-    return month.replace(day=min(day.day, calendar.monthrange(month.year, month.month)[1]))
 
 
 def _open_task(kind: str) -> Exists:
