@@ -7,7 +7,7 @@ HOUSEHOLDS ?= 3000
 SEED ?= 2026
 export JIUZHU_ALLOW_DEV_SECRET ?= 1
 
-.PHONY: demo test venv lint typecheck bench-registry bench-verification
+.PHONY: demo test venv lint typecheck bench-registry bench-verification bench-payroll
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,6 @@ bench-registry: venv
 
 bench-verification: venv
 	$(PY) bench/verification.py
+
+bench-payroll: venv
+	$(PY) bench/payroll.py
