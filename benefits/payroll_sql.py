@@ -42,7 +42,8 @@ def _t(model: type) -> str:
 
 
 def _eligible(alias: str = "e") -> str:
-    """Enrollments paid in the month: active, started, not past their last month; a one-off
+    """Enrollments paid in the month: active (or ended, up to the last month paid: 清退 takes
+    effect after the month of the decision), started, not past their last month; a one-off
     grant only in its own month and unless the reserve fund paid it.
 
     The county is matched on the code's first six digits, an expression no index covers: the
@@ -51,7 +52,9 @@ def _eligible(alias: str = "e") -> str:
     Parameters: programme, county prefix, month ×3."""
     return f"""
         {alias}.programme_id = %s AND substr({alias}.village_code, 1, 6) = %s
-        AND {alias}.status = '{EnrollmentStatus.ACTIVE.value}'
+        AND ({alias}.status = '{EnrollmentStatus.ACTIVE.value}'
+             OR ({alias}.status = '{EnrollmentStatus.ENDED.value}'
+                 AND {alias}.end_month IS NOT NULL))
         AND {alias}.start_month <= %s
         AND ({alias}.end_month IS NULL OR {alias}.end_month >= %s)
         AND ({alias}.one_off = {_false()}
@@ -76,7 +79,7 @@ def _eligible_params(run: PayrollRun) -> list[Any]:
 
 
 def late_approval_back_pay(run: PayrollRun) -> int:
-    """补发 for months an enrollment was owed but whose payroll was approved before the
+    """补发 for months an enrollment was owed but whose approved payroll was computed before the
     enrollment existed (approval after the start month). One row per month owed; the unique
     (enrollment, month, reason) key makes a second computation add nothing."""
     sql = f"""
@@ -87,7 +90,7 @@ def late_approval_back_pay(run: PayrollRun) -> int:
         JOIN {_t(PayrollRun)} r
           ON r.programme_id = e.programme_id AND r.region_code = %s
          AND r.status = '{RunStatus.APPROVED.value}'
-         AND r.month >= e.start_month AND r.month < %s AND r.approved_at < e.created_at
+         AND r.month >= e.start_month AND r.month < %s AND r.computed_at < e.created_at
         WHERE {_eligible()} AND e.one_off = {_false()} AND e.monthly_amount > 0
           AND NOT EXISTS (SELECT 1 FROM {_t(PayrollLine)} l
                           WHERE l.run_id = r.id AND l.version = r.version
@@ -107,8 +110,11 @@ def insert_lines(run: PayrollRun) -> int:
 
     The deduction is the plan's monthly amount, never more than is outstanding nor more than
     the month's base + 补发, so a line is never negative."""
+    # The 补发 bound to this run version by bind_back_pay, which runs first: a back pay added
+    # meanwhile (READ COMMITTED) stays unbound for the next run instead of being marked paid
+    # without being in any line.
     bp = f"""(SELECT b.enrollment_id, SUM(b.amount) AS amount FROM {_t(BackPay)} b
-              WHERE b.run_id IS NULL GROUP BY b.enrollment_id)"""  # noqa: S608
+              WHERE b.run_id = %s AND b.run_version = %s GROUP BY b.enrollment_id)"""  # noqa: S608
     gross = "(e.monthly_amount + COALESCE(bp.amount, 0))"
     owed = "(rc.total - rc.recovered - rc.written_off)"
     deduction = f"""(CASE WHEN rc.id IS NULL THEN 0
@@ -134,19 +140,22 @@ def insert_lines(run: PayrollRun) -> int:
              AND a.status = '{AccountStatus.ACTIVE.value}'
         WHERE {_eligible()}"""  # noqa: S608
     with connection.cursor() as cur:
-        cur.execute(sql, [run.pk, run.version, run.month, *_eligible_params(run)])
+        cur.execute(sql, [run.pk, run.version, run.month, run.pk, run.version,
+                          *_eligible_params(run)])
         return int(cur.rowcount)
 
 
 def bind_back_pay(run: PayrollRun) -> int:
-    """Mark the 补发 the new lines carry as paid by this run version."""
+    """Bind the pending 补发 of the enrollments this run pays to this run version; the lines
+    then add up exactly what was bound. Pending back pays are few: each is checked against
+    its enrollment by primary key (no index hint here, unlike the line statement)."""
     sql = f"""
         UPDATE {_t(BackPay)} SET run_id = %s, run_version = %s
-        WHERE run_id IS NULL AND enrollment_id IN (
-            SELECT l.enrollment_id FROM {_t(PayrollLine)} l
-            WHERE l.run_id = %s AND l.version = %s AND l.back_pay > 0)"""  # noqa: S608
+        WHERE run_id IS NULL AND EXISTS (
+            SELECT 1 FROM {_t(Enrollment)} e
+            WHERE e.id = {_t(BackPay)}.enrollment_id AND {_eligible()})"""  # noqa: S608
     with connection.cursor() as cur:
-        cur.execute(sql, [run.pk, run.version, run.pk, run.version])
+        cur.execute(sql, [run.pk, run.version, *_eligible_params(run)])
         return int(cur.rowcount)
 
 

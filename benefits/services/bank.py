@@ -48,6 +48,8 @@ from registry.models import Person
 from .. import bankfile
 from ..models import (
     AccountStatus,
+    BackPay,
+    BackPayReason,
     BankFile,
     LineStatus,
     PaymentAccount,
@@ -193,7 +195,8 @@ def _parse_amount(text: str) -> Decimal | None:
 def _check_rows(bank_file: BankFile, rows: list[bankfile.ReturnRow]
                 ) -> tuple[list[RowError], list[tuple[int, str, str]]]:
     """Every problem of every row, and the good rows as (line id, status, reason)."""
-    ids = {r.row: int(r.line) for r in rows if r.line.isdigit() and len(r.line) <= 18}
+    ids = {r.row: int(r.line) for r in rows
+           if r.line.isascii() and r.line.isdigit() and len(r.line) <= 18}
     seen: dict[int, list[int]] = defaultdict(list)
     for number, line_id in ids.items():
         seen[line_id].append(number)
@@ -325,10 +328,14 @@ def failed_lines_reissue(*, actor: Any, run_id: int) -> int:
     return count
 
 
-def reissuable_filter() -> Exists:
+def reissuable_filter() -> Q:
     """A failed line can go again once the household's active account is not the one it used
-    (a corrected account is always a new row, so "opened after the failure" is included)."""
-    return Exists(_active_account().exclude(pk=OuterRef("account_id")))
+    (a corrected account is always a new row, so "opened after the failure" is included) —
+    unless the month was already made good by a 补发 for the failed payment."""
+    return Q(Exists(_active_account().exclude(pk=OuterRef("account_id")))) & ~Q(Exists(
+        BackPay.objects.filter(enrollment_id=OuterRef("enrollment_id"),
+                               month_owed=OuterRef("month"),
+                               reason=BackPayReason.FAILED_PAYMENT)))
 
 
 # ---------------------------------------------------------------- reconciliation

@@ -26,7 +26,7 @@ from regions.models import Level, Region
 
 from .. import payroll_sql
 from ..models import AmountChange, Enrollment, PayrollLine, PayrollRun, RunStatus
-from ..months import month_of
+from ..months import add_months, month_of
 
 PAYROLL_ROLES = frozenset({Role.COUNTY_ADMIN})
 
@@ -109,6 +109,10 @@ def payroll_compute(*, actor: Any, programme_id: str, month: date,
     if not Programme.objects.filter(code=programme_id).exists():
         raise ApplicationError(_("请选择救助项目"), field="programme")
     month = month_of(month)
+    if month > latest_payable_month():
+        # Computing applies due amount changes and ends finished exits for good, so a month
+        # typed a year ahead must not run.
+        raise ApplicationError(_("只能生成本月或下月的发放批次"), field="month")
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -120,14 +124,15 @@ def payroll_compute(*, actor: Any, programme_id: str, month: date,
             programme_id=programme_id, month=month, region_code=county)
         if run.status == RunStatus.APPROVED:
             return ComputeResult(run, computed=False)
+        _refuse_if_later_run(run)
         before = {"lines": run.lines, "total": str(run.total), "version": run.version}
         payroll_sql.release_back_pay(run)
         PayrollLine.objects.filter(run=run, version=run.version).delete()
         changes = _apply_amount_changes(actor, run)
         _end_exits(run)
         back_pays = payroll_sql.late_approval_back_pay(run)
-        payroll_sql.insert_lines(run)
         payroll_sql.bind_back_pay(run)
+        payroll_sql.insert_lines(run)
         _totals(run)
         run.computed_by, run.computed_at = actor, timezone.now()
         run.save()
@@ -138,6 +143,21 @@ def payroll_compute(*, actor: Any, programme_id: str, month: date,
                             "late_back_pay": back_pays})
     payroll_sql.refresh_statistics()
     return ComputeResult(run, computed=True)
+
+
+def latest_payable_month() -> date:
+    """Next month: the furthest a payroll may be computed ahead of today."""
+    return add_months(month_of(timezone.localdate()), 1)
+
+
+def _refuse_if_later_run(run: PayrollRun) -> None:
+    """Months are paid in order: once a later month's run exists, an earlier one is corrected
+    by 补发/追回 in a later month, not recomputed from today's enrollments."""
+    if PayrollRun.objects.filter(programme_id=run.programme_id, region_code=run.region_code,
+                                 month__gt=run.month).exists():
+        raise ApplicationError(
+            _("已有以后月份的发放批次，本月批次不能再计算或重新打开；请通过补发或追回更正"),
+            code="transition")
 
 
 def _locked_run(run_id: int) -> PayrollRun:
@@ -154,6 +174,8 @@ def payroll_approve(*, actor: Any, run_id: int) -> PayrollRun:
     run = _locked_run(run_id)
     if run.status != RunStatus.DRAFT:
         raise ApplicationError(_("该发放批次已审批"), code="transition")
+    if run.computed_at is None:
+        raise ApplicationError(_("该发放批次重新打开后尚未重新计算，请先计算"), code="transition")
     if run.computed_by_id == actor.pk:
         raise ApplicationError(_("制表人不能审批自己生成的发放批次，请由另一名县级人员审批"),
                                code="forbidden")
@@ -183,11 +205,14 @@ def payroll_reopen(*, actor: Any, run_id: int, reason: str) -> PayrollRun:
         raise ApplicationError(
             _("已向银行发送代发文件，不能重新打开；请在以后月份通过补发或追回更正"),
             code="transition")
+    _refuse_if_later_run(run)
     payroll_sql.book_deductions(run, -1)
     payroll_sql.release_back_pay(run)
     before = {"status": run.status, "version": run.version}
     run.status, run.version, run.reopen_reason = RunStatus.DRAFT, run.version + 1, reason
     run.approved_by, run.approved_at = None, None
+    # The new version has no lines until someone computes it (and that person is its maker).
+    run.computed_by, run.computed_at = None, None
     run.lines, run.persons, run.total = 0, 0, 0
     run.save()
     audit_record(actor=actor, action="payroll.reopen", obj=run, region_code=run.region_code,

@@ -18,6 +18,8 @@ from openpyxl import Workbook
 from audit.models import AuditEvent, RecordAccess
 from benefits.bankfile import PAYMENT_HEADER, bank_file_stream
 from benefits.models import (
+    BackPay,
+    BackPayReason,
     BankFile,
     LineStatus,
     PaymentAccount,
@@ -313,6 +315,25 @@ def test_reissue_sends_only_failed_lines_with_a_new_account_in_the_next_file(
     recon = _adds_up(run)
     assert (recon.total.paid, recon.total.failed, recon.total.pending) == (
         Tally(2, Decimal("1200.00")), Tally(1, Decimal("600.00")), Tally(0, Decimal("0.00")))
+
+
+def test_a_failed_payment_made_good_by_back_pay_is_not_reissued(county_admin, county_checker,
+                                                                 clerk_a):
+    enrollment = enrolled(household_of(1), "500.00")
+    run = _approved_run(county_admin, county_checker)
+    bank_file = bank_file_create(actor=county_admin, run_id=run.pk)
+    _import(county_admin, bank_file, _row(_line(enrollment), "失败", "账户冻结"))
+    # The county paid the month again as 补发 on a later payroll ...
+    BackPay.objects.create(enrollment=enrollment, month_owed=NOV, amount=Decimal("500.00"),
+                           reason=BackPayReason.FAILED_PAYMENT)
+    # ... so a new account must not send the failed line a second time.
+    account_open(actor=clerk_a, household_id=enrollment.household_id,
+                 holder_id=enrollment.household.members.get().pk, bank="演示信用社",
+                 account_number="6217000099997777")
+    with pytest.raises(ApplicationError) as nothing:
+        failed_lines_reissue(actor=county_admin, run_id=run.pk)
+    assert nothing.value.code == "transition"
+    assert _line(enrollment).status == LineStatus.FAILED
 
 
 def test_township_clerk_reads_only_own_lines_and_cannot_act(

@@ -213,3 +213,54 @@ def test_township_staff_cannot_compute(clerk_a):
     with pytest.raises(ApplicationError) as exc:
         payroll_compute(actor=clerk_a, programme_id="dibao_rural", month=NOV)
     assert exc.value.code == "forbidden"
+
+
+def test_a_reopened_run_is_recomputed_before_it_can_be_approved(county_admin, county_checker):
+    enrolled(household_of(3))
+    run = payroll_compute(actor=county_admin, programme_id="dibao_rural", month=NOV).run
+    payroll_approve(actor=county_checker, run_id=run.pk)
+    payroll_reopen(actor=county_checker, run_id=run.pk, reason="更正")
+    with pytest.raises(ApplicationError) as empty:
+        payroll_approve(actor=county_checker, run_id=run.pk)
+    assert empty.value.code == "transition"
+    run = payroll_compute(actor=county_admin, programme_id="dibao_rural", month=NOV).run
+    payroll_approve(actor=county_checker, run_id=run.pk)
+    assert PayrollRun.objects.get(pk=run.pk).lines == 1
+
+
+def test_months_are_paid_in_order_and_not_far_ahead(county_admin, county_checker):
+    enrolled(household_of(3))
+    oct_run = payroll_compute(actor=county_admin, programme_id="dibao_rural",
+                              month=date(2026, 10, 1)).run
+    payroll_approve(actor=county_checker, run_id=oct_run.pk)
+    payroll_compute(actor=county_admin, programme_id="dibao_rural", month=NOV)
+    with pytest.raises(ApplicationError) as reopen:
+        payroll_reopen(actor=county_checker, run_id=oct_run.pk, reason="更正")
+    assert reopen.value.code == "transition"
+    with pytest.raises(ApplicationError) as earlier:
+        payroll_compute(actor=county_admin, programme_id="dibao_rural", month=date(2026, 9, 1))
+    assert earlier.value.code == "transition"
+    with pytest.raises(ApplicationError) as ahead:
+        payroll_compute(actor=county_admin, programme_id="dibao_rural", month=date(2030, 1, 1))
+    assert ahead.value.field == "month"
+    assert not PayrollRun.objects.filter(month__in=[date(2026, 9, 1), date(2030, 1, 1)]).exists()
+
+
+def test_an_ended_enrollment_is_paid_through_its_last_month(county_admin):
+    stopped = enrolled(household_of(2), "500.00", end_month=NOV)
+    stopped.status = EnrollmentStatus.ENDED  # 清退 decided in November, effective December
+    stopped.save()
+    nov = payroll_compute(actor=county_admin, programme_id="dibao_rural", month=NOV).run
+    dec = payroll_compute(actor=county_admin, programme_id="dibao_rural", month=DEC).run
+    assert stopped.pk in _lines(nov) and stopped.pk not in _lines(dec)
+
+
+def test_an_enrollment_made_between_computing_and_approving_is_back_paid(
+        county_admin, county_checker):
+    enrolled(household_of(3))
+    run = payroll_compute(actor=county_admin, programme_id="dibao_rural", month=NOV).run
+    late = enrolled(household_of(2), "600.00", start=NOV)  # approved after the run was computed
+    payroll_approve(actor=county_checker, run_id=run.pk)
+    dec = payroll_compute(actor=county_admin, programme_id="dibao_rural", month=DEC).run
+    line = _lines(dec)[late.pk]
+    assert (line.back_pay, line.amount) == (Decimal("600.00"), Decimal("1200.00"))
