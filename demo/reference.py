@@ -110,6 +110,17 @@ PARAMETERS = [
     ("verification.batch_months", "3", ValueType.INTEGER, "月", "在保对象批量复核周期 演示值"),
     ("gradual_exit.months", "6", ValueType.INTEGER, "月", "渐退期 通知2022 不超过6个月"),
     ("recheck.notice_days", "20", ValueType.INTEGER, "工作日", "复核到期前提前生成任务 演示值"),
+    ("visit.cycle.tekun", "30", ValueType.INTEGER, "天", "分散供养特困人员走访周期 演示值"),
+    ("visit.cycle.elderly_alone", "30", ValueType.INTEGER, "天", "独居老人走访周期 演示值"),
+    ("visit.cycle.dibao", "90", ValueType.INTEGER, "天", "低保家庭走访周期 演示值"),
+    ("visit.cycle.monitored", "90", ValueType.INTEGER, "天", "低保边缘、刚性支出家庭走访周期 演示值"),
+    ("wish.due_days", "10", ValueType.INTEGER, "工作日", "微心愿办理期限 演示值"),
+    ("ticket.sla.urgent_h", "24", ValueType.INTEGER, "小时", "紧急诉求答复时限 演示值"),
+    ("ticket.sla.general_wd", "10", ValueType.INTEGER, "工作日", "一般诉求答复时限 演示值"),
+    ("hotline.numbers.county", "0933-8211001", ValueType.TEXT, "", "区救助热线（24小时值守）演示值"),
+    ("hotline.numbers.city", "0933-8212349", ValueType.TEXT, "", "市级救助热线 演示值"),
+    ("hotline.numbers.province", "0931-12349", ValueType.TEXT, "", "省级救助热线 演示值"),
+    ("hotline.numbers.gov", "12345", ValueType.TEXT, "", "政务服务便民热线"),
 ]
 NATIONAL_PARAMETERS = [
     ("deadline.dibao.investigate", "3", ValueType.INTEGER, "工作日", "57号§15"),

@@ -146,6 +146,16 @@ ROUTE_PERMISSIONS: dict[str, Rule] = {
     # 404s a region outside the user's scope.
     "report:monthly": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
     # -- end report
+    # care cards (暖心关怀联系卡): staff pages and the card API
+    # -- end cards
+    # grid workers' visits
+    # -- end visits
+    # 微心愿 ledger
+    # -- end wishes
+    # outreach events (救助赶大集)
+    # -- end events
+    # hotline tickets
+    # -- end tickets
     # verification batches and rules (county); findings pages are scoped per township
     "runs:run_list": by_method(read=CASE_READERS, write=COUNTY_ONLY),
     "runs:run_detail": CASE_READERS,
@@ -193,6 +203,10 @@ ROUTE_PERMISSIONS: dict[str, Rule] = {
     "portal:publicity_village": PUBLIC,
     "portal:objection": PUBLIC,
     "portal:calculator": PUBLIC,
+    # portal disclosure (政策公开, 救助对象名单)
+    # -- end portal disclosure
+    # care card public page (opened by the QR code's token; throttled)
+    # -- end card public
     # API: public tools
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "relief",
     "portal",
     "verification",
+    "outreach",
+    "cards",
+    "tickets",
     "dashboard",
     "demo",
 ]

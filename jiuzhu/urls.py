@@ -20,6 +20,12 @@ urlpatterns = [
     path("verification/runs/", include("verification.run_urls")),
     # verification.urls = department data pages + verification.review_urls (one namespace)
     path("verification/", include("verification.urls")),
+    path("cards/", include("cards.urls")),
+    path("k/", include("cards.public_urls")),
+    path("visits/", include("outreach.visit_urls")),
+    path("wishes/", include("outreach.wish_urls")),
+    path("events/", include("outreach.event_urls")),
+    path("tickets/", include("tickets.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

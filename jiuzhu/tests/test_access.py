@@ -84,7 +84,33 @@ def a_ids(household_a: Any, clerk_a: Any) -> dict[str, Any]:
                                due_on=date(2026, 12, 1))
     return {"household_id": household_a.pk, "person_id": person.pk, "job_id": job.pk,
             "pk": case.pk, "case_id": case.pk, "action": "accept", "token": document.token, "kind": "receipt",
-            "township_code": TOWNSHIP_A, "run_id": case.pk}
+            "township_code": TOWNSHIP_A, "run_id": case.pk, **_outreach_ids(household_a, clerk_a)}
+
+
+def _outreach_ids(household: Any, clerk: Any) -> dict[str, Any]:
+    """Township A's card, batch, visit, wish, event and ticket (route parameters by name)."""
+    from django.utils import timezone
+
+    from cards.models import Card, CardBatch
+    from demo.reference import TOWNSHIP_A
+    from outreach.models import OutreachEvent, Visit, Wish, WishSource
+    from tickets.models import Channel, Ticket, Topic, Urgency
+
+    now = timezone.now()
+    batch = CardBatch.objects.create(village_id=household.village_id, created_by=clerk)
+    card = Card.objects.create(household=household, token="a" * 32, batch=batch)
+    visit = Visit.objects.create(household=household, worker=clerk, visited_on=date(2026, 11, 2))
+    wish = Wish.objects.create(number="XY-A-1", village_id=household.village_id,
+                               household=household, person_name="甲", source=WishSource.VISIT,
+                               visit=visit, content="轮椅", created_by=clerk)
+    event = OutreachEvent.objects.create(title="赶大集", region_id=TOWNSHIP_A, place="集市",
+                                         held_on=date(2026, 11, 2), created_by=clerk)
+    ticket = Ticket.objects.create(
+        number="RX-A-1", channel=Channel.COUNTY, topic=Topic.HELP, urgency=Urgency.GENERAL,
+        subject="求助", content="求助", region_id=TOWNSHIP_A, received_at=now, received_by=clerk,
+        due_at=now)
+    return {"card_id": card.pk, "batch_id": batch.pk, "visit_id": visit.pk, "wish_id": wish.pk,
+            "event_id": event.pk, "ticket_id": ticket.pk}
 
 
 @pytest.mark.django_db
