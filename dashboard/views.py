@@ -6,7 +6,7 @@ from accounts.roles import CASE_READERS
 from cases import selectors as case_selectors
 from cases.choices import OPEN_STATES
 
-from . import charts, selectors
+from . import charts, panels, selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -14,6 +14,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "counts": selectors.region_counts(request.user),
         "townships": selectors.township_breakdown(request.user),
         "payroll_chart": charts.payroll_chart(request.user),
+        "outreach_tiles": panels.outreach_tiles(request.user),
         **_case_summary(request),
     })
 

@@ -25,7 +25,11 @@ NAV_ITEMS = [
     ("report:monthly", _("统计月报")),
     ("enrollment:enrollment_list", _("在保对象")),
     ("payroll:run_list", _("资金发放")),
-    # outreach entries go here (visits, wishes, tickets, events, cards)
+    # nav: visits
+    # nav: wishes
+    # nav: tickets
+    # nav: events
+    # nav: cards
     ("policies:programme_list", _("救助项目")),
     ("policies:parameter_list", _("政策参数")),
     ("calendar_days:year", _("工作日历")),
