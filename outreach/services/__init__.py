@@ -1,0 +1,1 @@
+"""Writes of the outreach area, one module per business: visits, wishes, events."""
