@@ -7,7 +7,8 @@ HOUSEHOLDS ?= 3000
 SEED ?= 2026
 export JIUZHU_ALLOW_DEV_SECRET ?= 1
 
-.PHONY: demo test venv lint typecheck bench-registry bench-verification bench-payroll
+.PHONY: demo test venv lint typecheck bench-registry bench-verification bench-payroll \
+	bench-monitoring
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +40,6 @@ bench-verification: venv
 
 bench-payroll: venv
 	$(PY) bench/payroll.py
+
+bench-monitoring: venv
+	$(PY) bench/monitoring.py

@@ -1,6 +1,10 @@
 """The public page a care card's QR code opens, mounted at /k/ (PUBLIC in jiuzhu.access)."""
 
-from django.urls import path  # noqa: F401 - the owner of this module adds its routes
+from django.urls import path
+
+from . import public_views
 
 app_name = "card_public"
-urlpatterns: list = []
+urlpatterns = [
+    path("<str:token>/", public_views.card_public, name="card"),
+]

@@ -12,9 +12,38 @@ from typing import Any
 def outreach_tiles(user: Any) -> list[dict[str, Any]]:
     tiles: list[dict[str, Any]] = []
     # visits tiles
+    # Imported here so this shared module loads no area's code until that area's tile is built.
+    from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from accounts.roles import Role
+    from outreach.selectors.visits import overdue_count
+
+    if getattr(user, "role", None) in {Role.GRID_WORKER, Role.CLERK, Role.REVIEWER,
+                                       Role.COUNTY_ADMIN}:
+        overdue = overdue_count(user, timezone.localdate())
+        tiles.append({"id": "visits-overdue-stat", "n": overdue, "label": _("逾期未走访（户）"),
+                      "url": reverse("visits:visit_list") + "?overdue=1", "warn": overdue > 0})
     # -- end visits tiles
     # wishes tiles
+    from outreach.selectors.wishes import overdue_tile
+
+    tiles += overdue_tile(user)
     # -- end wishes tiles
     # tickets tiles
+    from tickets.selectors import dashboard_tiles as ticket_tiles
+
+    tiles += ticket_tiles(user)
     # -- end tickets tiles
+    # monitoring tiles
+    from monitoring.selectors import overdue_tile as warning_tile
+
+    tiles += warning_tile(user)
+    # -- end monitoring tiles
+    # ledgers tiles
+    from supervision.selectors.ledgers import dashboard_tiles as ledger_tiles
+
+    tiles += ledger_tiles(user)
+    # -- end ledgers tiles
     return tiles

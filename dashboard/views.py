@@ -5,6 +5,7 @@ from django.utils import timezone
 from accounts.roles import CASE_READERS
 from cases import selectors as case_selectors
 from cases.choices import OPEN_STATES
+from supervision import periodic
 
 from . import charts, panels, selectors
 
@@ -15,6 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "townships": selectors.township_breakdown(request.user),
         "payroll_chart": charts.payroll_chart(request.user),
         "outreach_tiles": panels.outreach_tiles(request.user),
+        "key_figures": periodic.key_figures(request.user),
         **_case_summary(request),
     })
 

@@ -121,6 +121,11 @@ PARAMETERS = [
     ("hotline.numbers.city", "0933-8212349", ValueType.TEXT, "", "市级救助热线 演示值"),
     ("hotline.numbers.province", "0931-12349", ValueType.TEXT, "", "省级救助热线 演示值"),
     ("hotline.numbers.gov", "12345", ValueType.TEXT, "", "政务服务便民热线"),
+    ("warning.action_days", "5", ValueType.INTEGER, "工作日", "监测预警处置时限 演示值"),
+    ("warning.thresholds.medical", "20000.00", ValueType.DECIMAL, "元", "12个月医疗自付费用预警线 演示值"),
+    ("warning.thresholds.rigid_ratio", "0.30", ValueType.DECIMAL, "比例", "刚性支出占收入比预警线 演示值"),
+    ("supervision.sample_rate", "0.05", ValueType.DECIMAL, "比例", "每季度每乡镇在保对象抽查比例 演示值"),
+    ("ledger.warning_days", "3", ValueType.INTEGER, "工作日", "清单事项到期前预警 演示值"),
 ]
 NATIONAL_PARAMETERS = [
     ("deadline.dibao.investigate", "3", ValueType.INTEGER, "工作日", "57号§15"),
@@ -168,6 +173,9 @@ DEMO_USERS = [
 ]
 
 EFFECTIVE_FROM = date(2026, 1, 1)
+# The demo's payroll history reaches back into 2025, and evaluating 2025 (year-on-year) asks
+# whether those runs were approved by the pay day; the pay day applies from then on.
+EARLIER_FROM = {"payroll.pay_day": date(2025, 1, 1)}
 
 
 def _regions() -> None:
@@ -196,7 +204,7 @@ def _policies() -> None:
         })
     for key, value, vtype, unit, note in PARAMETERS:
         Parameter.objects.update_or_create(
-            key=key, region_id=COUNTY[0], effective_from=EFFECTIVE_FROM,
+            key=key, region_id=COUNTY[0], effective_from=EARLIER_FROM.get(key, EFFECTIVE_FROM),
             defaults={"value": value, "value_type": vtype, "unit": unit, "note": note},
         )
     exclusions = json.dumps([str(t) for t in NATIONAL_INCOME_EXCLUSIONS])

@@ -1,4 +1,4 @@
-"""Department data for the demo county (部门数据, domain.md §6): eleven sources from ten
+"""Department data for the demo county (部门数据, domain.md §6): thirteen sources from twelve
 departments, one active snapshot each drawn from the demo population, and the county's rules.
 
 The extracts go through the real import (verification.importing) as the county administrator,
@@ -78,6 +78,12 @@ SOURCES: list[tuple[str, str, str, int, list[tuple[str, str, str, str, str]]]] =
      [("monthly_deposit", "月缴存额", "月缴存额（元）", AMOUNT, "")]),
     ("deposits", "银行存款", "辖区银行业金融机构（人民银行崆峒区支行汇总）", 90,
      [("balance", "存款余额", "存款余额（元）", AMOUNT, "asset:deposit")]),
+    # Read by low-income monitoring's rules (monitoring.rules): large medical spending, disasters.
+    ("medical", "医疗费用结算", "区医疗保障局", 120,
+     [("out_of_pocket_12m", "近12个月个人自付医疗费用", "近12个月个人自付费用（元）", AMOUNT, "")]),
+    ("disaster", "受灾登记", "区应急管理局", 120,
+     [("disaster_date", "受灾日期", "受灾日期", DATE, ""),
+      ("loss_amount", "直接经济损失", "直接经济损失（元）", AMOUNT, "")]),
 ]
 
 # (source, item, operator, threshold, consequence, note): county-wide demo rules.
@@ -218,12 +224,31 @@ def _extracts(seed: int, today: date) -> tuple[dict[str, list[dict[str, Any]]], 
             add("deposits", p, **{"存款余额（元）": _money(rng, 100, 20_000)})
         elif not recipient and rng.random() < 0.3:
             add("deposits", p, **{"存款余额（元）": _money(rng, 0, 200_000)})
+    _monitoring_rows(seed, today, [p for p in people if p.id_number not in planted_ids], rows)
     by_id = {p.id_number: p for p in people}
     for story, source, column, value in PLANTED:
         if story in planted:
             died = (today - timedelta(days=20)).isoformat()
             add(source, by_id[planted[story]], **{column: value or died})
     return rows, planted
+
+
+def _monitoring_rows(seed: int, today: date, people: list[_Person],
+                     rows: dict[str, list[dict[str, Any]]]) -> None:
+    """The medical and disaster extracts low-income monitoring reads: about one person in a
+    hundred over the demo's 20,000 yuan medical line, one household in fifty hit by a disaster
+    in the last half year. A generator of their own, so the other extracts stay as they were."""
+    rng = random.Random(f"{seed}-monitoring-data")
+    for p in people:
+        if rng.random() < 0.15:
+            high = 60_000 if rng.random() < 0.08 else 15_000
+            rows["medical"].append({ID_COLUMN: p.id_number,
+                                    "近12个月个人自付费用（元）": _money(rng, 200, high, 10)})
+        if p.applicant and rng.random() < 0.02:
+            rows["disaster"].append({
+                ID_COLUMN: p.id_number,
+                "受灾日期": (today - timedelta(days=rng.randint(3, 180))).isoformat(),
+                "直接经济损失（元）": _money(rng, 2_000, 80_000, 100)})
 
 
 def seed_department_data(seed: int) -> Seeded | None:

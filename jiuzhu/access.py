@@ -147,15 +147,185 @@ ROUTE_PERMISSIONS: dict[str, Rule] = {
     "report:monthly": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
     # -- end report
     # care cards (暖心关怀联系卡): staff pages and the card API
+    # The county and the township's clerk and reviewer issue, revoke and re-issue; the grid
+    # worker reads (and prints) the cards of the village; the auditor reads. The API issues a
+    # card when there is none, so the read-only auditor may not call it.
+    "cards:card_list": REGISTRY_READERS,
+    "cards:card_detail": REGISTRY_READERS,
+    "cards:card_pdf": REGISTRY_READERS,
+    "cards:batch_list": REGISTRY_READERS,
+    "cards:batch_detail": REGISTRY_READERS,
+    "cards:batch_pdf": REGISTRY_READERS,
+    "cards:sheet_pdf": REGISTRY_READERS,
+    "cards:batch_create": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "cards:card_issue": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "cards:card_revoke": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "cards:card_reissue": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "api:household_card": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                     Role.GRID_WORKER}),
     # -- end cards
     # grid workers' visits
+    # Lists and records are read by the village's grid worker, its township and the county
+    # (the auditor too); recording is for all of them but the auditor. The service checks the
+    # recorder's region against the household's village.
+    "visits:visit_list": frozenset({Role.GRID_WORKER, Role.CLERK, Role.REVIEWER,
+                                    Role.COUNTY_ADMIN, Role.AUDITOR}),
+    "visits:household_visits": frozenset({Role.GRID_WORKER, Role.CLERK, Role.REVIEWER,
+                                          Role.COUNTY_ADMIN, Role.AUDITOR}),
+    "visits:visit_create": frozenset({Role.GRID_WORKER, Role.CLERK, Role.REVIEWER,
+                                      Role.COUNTY_ADMIN}),
+    "visits:visit_detail": frozenset({Role.GRID_WORKER, Role.CLERK, Role.REVIEWER,
+                                      Role.COUNTY_ADMIN, Role.AUDITOR}),
+    "visits:visit_photo": frozenset({Role.GRID_WORKER, Role.CLERK, Role.REVIEWER,
+                                     Role.COUNTY_ADMIN, Role.AUDITOR}),
+    "visits:visit_signature": frozenset({Role.GRID_WORKER, Role.CLERK, Role.REVIEWER,
+                                         Role.COUNTY_ADMIN, Role.AUDITOR}),
     # -- end visits
     # 微心愿 ledger
+    # Each step's own roles are checked by outreach.services.wishes (MOVES); the export (every
+    # name in the region at once) is for township and county staff and the auditor.
+    "wishes:wish_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                   Role.GRID_WORKER, Role.AUDITOR}),
+    "wishes:wish_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                     Role.GRID_WORKER, Role.AUDITOR}),
+    "wishes:wish_export": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                     Role.AUDITOR}),
+    "wishes:wish_create": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                     Role.GRID_WORKER}),
+    "wishes:wish_action": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                     Role.GRID_WORKER}),
     # -- end wishes
     # outreach events (救助赶大集)
+    # Townships and the county plan events; everyone who may stand at the stall records on it
+    # (scoped to their area); the auditor reads. Pages of a township's events 404 elsewhere.
+    "events:event_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                    Role.GRID_WORKER, Role.AUDITOR}),
+    "events:event_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                      Role.GRID_WORKER, Role.AUDITOR}),
+    "events:event_create": frozenset({Role.COUNTY_ADMIN, Role.CLERK}),
+    "events:event_edit": frozenset({Role.COUNTY_ADMIN, Role.CLERK}),
+    "events:entry_record": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                      Role.GRID_WORKER}),
+    # Township rows only, so it is for those who answer for a township's or the county's figures.
+    "events:summary": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
     # -- end events
     # hotline tickets
+    # The county hotline takes, dispatches, supervises and closes; the township a ticket is
+    # dispatched to handles and replies (each move's roles: tickets.workflow); the auditor reads;
+    # a liaison reads the tickets sent to its department (tickets.selectors).
+    "tickets:ticket_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR,
+                                      Role.LIAISON}),
+    "tickets:ticket_create": COUNTY_ONLY,
+    "tickets:ticket_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                        Role.AUDITOR, Role.LIAISON}),
+    "tickets:ticket_move": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "tickets:wish_create": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "api:ticket_list": by_method(
+        read=frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR, Role.LIAISON}),
+        write=COUNTY_ONLY),
+    "api:ticket_create": by_method(
+        read=frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR, Role.LIAISON}),
+        write=COUNTY_ONLY),
+    "api:ticket_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR,
+                                    Role.LIAISON}),
     # -- end tickets
+    # low-income monitoring (warnings, rules, runs)
+    # The queue is read by the township, the village's grid worker (who may record the contact),
+    # the county and the auditor; each step's own roles are checked by
+    # monitoring.services.warnings (MOVES). Rules are the county's; township clerks may start a
+    # run over their own township (monitoring.forms.RunForm offers only the user's regions).
+    "monitoring:warning_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                          Role.GRID_WORKER, Role.AUDITOR}),
+    "monitoring:warning_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                            Role.GRID_WORKER, Role.AUDITOR}),
+    "monitoring:warning_action": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                            Role.GRID_WORKER}),
+    "monitoring:overview": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                      Role.AUDITOR}),
+    "monitoring:rule_list": frozenset({Role.COUNTY_ADMIN, Role.AUDITOR}),
+    "monitoring:rule_edit": COUNTY_ONLY,
+    "monitoring:rule_clear": COUNTY_ONLY,
+    "monitoring:monitored_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                            Role.GRID_WORKER, Role.AUDITOR}),
+    "monitoring:monitored_create": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "monitoring:monitored_end": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "monitoring:run_list": by_method(
+        read=frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
+        write=frozenset({Role.COUNTY_ADMIN, Role.CLERK})),
+    "monitoring:run_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                        Role.AUDITOR}),
+    "api:warning_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                   Role.GRID_WORKER, Role.AUDITOR}),
+    "api:warning_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                     Role.GRID_WORKER, Role.AUDITOR}),
+    # -- end monitoring
+    # ledgers with 销号 and the risk register
+    # Township and county staff keep the ledger and the register, the auditor reads them; each
+    # step's own roles (who may 销号: services.ledgers) are checked by the services.
+    "ledgers:item_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
+    "ledgers:item_export": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                      Role.AUDITOR}),
+    "ledgers:weekly": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
+    "ledgers:item_create": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "ledgers:item_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                      Role.AUDITOR}),
+    "ledgers:item_action": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "ledgers:evidence_upload": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "ledgers:evidence_download": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                            Role.AUDITOR}),
+    "ledgers:risk_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
+    "ledgers:risk_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                      Role.AUDITOR}),
+    "ledgers:risk_create": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "ledgers:risk_edit": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "ledgers:risk_action": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    # -- end ledgers
+    # 联席会议 records
+    # The county records its meetings, a township's clerk and reviewer their township's; the
+    # auditor reads. Tasks become 任务清单 items (the ledger's rules then apply).
+    "meetings:meeting_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                        Role.AUDITOR}),
+    "meetings:meeting_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                          Role.AUDITOR}),
+    "meetings:meeting_create": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "meetings:item_add": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    "meetings:task_add": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    # -- end meetings
+    # supervision sampling
+    # The county draws rounds and records findings (supervision of the townships, so never the
+    # township itself; the services check it too); townships read their own checks and rates,
+    # the auditor reads everything.
+    "sampling:round_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                      Role.AUDITOR}),
+    "sampling:round_create": COUNTY_ONLY,
+    "sampling:round_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                        Role.AUDITOR}),
+    "sampling:missing_add": COUNTY_ONLY,
+    "sampling:check_record": by_method(
+        read=frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
+        write=COUNTY_ONLY),
+    # -- end sampling
+    # performance evaluation
+    # The county evaluates (schemes, computing, scoring, 定档, the ranked and year-on-year
+    # tables); a township reads its own evaluation; the auditor reads. Schemes belong to no
+    # region, so their pages are county-level only.
+    "evaluation:evaluation_list": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                             Role.AUDITOR}),
+    "evaluation:evaluation_detail": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
+                                               Role.AUDITOR}),
+    "evaluation:scheme_detail": frozenset({Role.COUNTY_ADMIN, Role.AUDITOR}),
+    "evaluation:ranking": frozenset({Role.COUNTY_ADMIN, Role.AUDITOR}),
+    "evaluation:year_on_year": frozenset({Role.COUNTY_ADMIN, Role.AUDITOR}),
+    "evaluation:evaluation_compute": COUNTY_ONLY,
+    "evaluation:evaluation_recompute": COUNTY_ONLY,
+    "evaluation:score_enter": COUNTY_ONLY,
+    "evaluation:evaluation_finalize": COUNTY_ONLY,
+    # -- end evaluation
+    # periodic reports
+    # Aggregates only (no names), for the staff who answer for a region's figures, as the
+    # monthly report; the selector 404s a region outside the user's scope.
+    "periodic:report": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER, Role.AUDITOR}),
+    # -- end periodic
     # verification batches and rules (county); findings pages are scoped per township
     "runs:run_list": by_method(read=CASE_READERS, write=COUNTY_ONLY),
     "runs:run_detail": CASE_READERS,
@@ -204,8 +374,12 @@ ROUTE_PERMISSIONS: dict[str, Rule] = {
     "portal:objection": PUBLIC,
     "portal:calculator": PUBLIC,
     # portal disclosure (政策公开, 救助对象名单)
+    "portal:policies": PUBLIC,
+    "portal:recipients_index": PUBLIC,
+    "portal:recipients": PUBLIC,
     # -- end portal disclosure
     # care card public page (opened by the QR code's token; throttled)
+    "card_public:card": PUBLIC,
     # -- end card public
     # API: public tools
     "api:openapi-json": PUBLIC,

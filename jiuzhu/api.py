@@ -9,9 +9,11 @@ from benefits.api import router as payroll_router
 from calendar_days.api import router as calendar_router
 from cards.api import router as cards_router
 from cases.api import router as cases_router
+from monitoring.api import router as monitoring_router
 from outreach.api import router as outreach_router
 from regions.api import router as regions_router
 from registry.api import router as registry_router
+from supervision.api import router as supervision_router
 from tickets.api import router as tickets_router
 from verification.api import router as verification_router
 
@@ -30,6 +32,8 @@ api.add_router("", payroll_router)
 api.add_router("", cards_router)
 api.add_router("", outreach_router)
 api.add_router("", tickets_router)
+api.add_router("", monitoring_router)
+api.add_router("", supervision_router)
 
 
 @api.exception_handler(ApplicationError)

@@ -26,10 +26,28 @@ NAV_ITEMS = [
     ("enrollment:enrollment_list", _("在保对象")),
     ("payroll:run_list", _("资金发放")),
     # nav: visits
+    ("visits:visit_list", _("走访")),
     # nav: wishes
+    ("wishes:wish_list", _("微心愿")),
     # nav: tickets
+    ("tickets:ticket_list", _("热线工单")),
     # nav: events
+    ("events:event_list", _("救助赶大集")),
     # nav: cards
+    # nav: monitoring
+    ("monitoring:warning_list", _("监测预警")),
+    # nav: ledgers
+    ("ledgers:item_list", _("清单台账")),
+    ("ledgers:risk_list", _("风险台账")),
+    # nav: meetings
+    ("meetings:meeting_list", _("联席会议")),
+    # nav: sampling
+    ("sampling:round_list", _("抽查核查")),
+    # nav: evaluation
+    ("evaluation:evaluation_list", _("绩效考评")),
+    # nav: periodic
+    ("periodic:report", _("定期报表")),
+    ("cards:card_list", _("联系卡")),
     ("policies:programme_list", _("救助项目")),
     ("policies:parameter_list", _("政策参数")),
     ("calendar_days:year", _("工作日历")),

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "outreach",
     "cards",
     "tickets",
+    "monitoring",
+    "supervision",
     "dashboard",
     "demo",
 ]

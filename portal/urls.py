@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import disclosure_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -15,4 +15,9 @@ urlpatterns = [
     path("gongshi/yiyi/<str:token>/", views.objection, name="objection"),
     path("gongshi/<str:village_code>/", views.publicity_village, name="publicity_village"),
     path("cesuan/", views.calculator, name="calculator"),
+    # 政策公开 and the monthly 救助对象名单 (portal.disclosure_views)
+    path("zhengce/", disclosure_views.policies, name="policies"),
+    path("mingdan/", disclosure_views.recipients_index, name="recipients_index"),
+    path("mingdan/<str:village_code>/<str:month>/", disclosure_views.recipients,
+         name="recipients"),
 ]

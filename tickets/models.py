@@ -1,8 +1,9 @@
 """Hotline calls, complaints and 12345 referrals as tickets (domain.md §12).
 
 受理 → 派单 → 办理 → 答复 → 办结 → 回访 → 评价, with 督办 on top when a ticket is late and a
-reopen when the caller is unsatisfied. The transition table is in `tickets.services`. Every step
-is a TicketStep row (who, when, note); the audit trail has the same moves.
+reopen when the caller is unsatisfied. The transition table is in `tickets.workflow`, the reply
+clocks in `tickets.sla`. Every step is a TicketStep row (who, when, note); the audit trail has the
+same moves.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ class Ticket(models.Model):
                                     related_name="+", verbose_name=_("受理人"))
     # The reply deadline, fixed when the clock starts (ticket.sla.* or the 12345 centre's own).
     due_at = models.DateTimeField(_("答复时限"))
+    # The clock crossed into a year whose holiday schedule is not published yet (domain.md §9).
+    due_provisional = models.BooleanField(_("时限待定"), default=False)
     dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     reply = models.TextField(_("答复内容"), blank=True)
@@ -95,6 +98,17 @@ class Ticket(models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["state", "due_at"], name="ticket_state_due"),
                    models.Index(fields=["region", "state"], name="ticket_region_state")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(due_at__gte=models.F("received_at")),
+                                   name="ticket_due_after_received"),
+            # A ticket past 答复 has its reply time; a reopen clears both together.
+            models.CheckConstraint(
+                condition=models.Q(state__in=["received", "dispatched", "handling"])
+                | models.Q(replied_at__isnull=False),
+                name="ticket_replied_has_time"),
+            models.CheckConstraint(condition=~models.Q(state="rated") | ~models.Q(rating=""),
+                                   name="ticket_rated_has_rating"),
+        ]
 
     def __str__(self) -> str:
         return self.number

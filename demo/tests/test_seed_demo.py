@@ -20,6 +20,7 @@ from benefits.models import (
     Recovery,
     Repayment,
 )
+from cards.models import Card, CardBatch
 from cases.choices import CaseState, ObjectionOutcome, PublicityStatus
 from cases.deadlines import overdue_q
 from cases.models import (
@@ -34,10 +35,12 @@ from cases.models import (
     VerificationRecord,
 )
 from demo.payroll import MIGRATED_REASON
+from outreach.models import EventEntry, OutreachEvent, Visit, VisitPhoto, Wish
 from regions.models import Level, Region
 from registry.idcard import check_id_number
 from registry.models import Disability, Household, IncomeRecord, Person
 from relief.models import EntryKind, ReserveEntry, ReserveFund
+from tickets.models import Ticket, TicketStep
 from verification import engine, services
 from verification.models import (
     DataSource,
@@ -67,7 +70,8 @@ def _facts() -> list[tuple[str, str, str, Decimal | None, str, object]]:
 
 def _wipe_demo_data() -> None:
     """Everything seed_demo generates except the reference data, children first."""
-    for model in (SourceFact, Snapshot, ReserveEntry, ReserveFund, Objection, Publicity,
+    for model in (Wish, EventEntry, OutreachEvent, TicketStep, Ticket, Card, CardBatch,
+                  VisitPhoto, Visit, SourceFact, Snapshot, ReserveEntry, ReserveFund, Objection, Publicity,
                   JointMeeting, SelfCareAssessment, VerificationRecord, Survey, CaseDocument,
                   CaseTransition, PayrollLine, BankFile, PayrollRun, BackPay, Repayment, Recovery,
                   AmountChange, RecheckTask, PaymentAccount, EnrollmentMember, Enrollment, Case,

@@ -84,7 +84,8 @@ def a_ids(household_a: Any, clerk_a: Any) -> dict[str, Any]:
                                due_on=date(2026, 12, 1))
     return {"household_id": household_a.pk, "person_id": person.pk, "job_id": job.pk,
             "pk": case.pk, "case_id": case.pk, "action": "accept", "token": document.token, "kind": "receipt",
-            "township_code": TOWNSHIP_A, "run_id": case.pk, **_outreach_ids(household_a, clerk_a)}
+            "township_code": TOWNSHIP_A, "run_id": case.pk, **_outreach_ids(household_a, clerk_a),
+            **_supervision_ids(household_a, clerk_a)}
 
 
 def _outreach_ids(household: Any, clerk: Any) -> dict[str, Any]:
@@ -111,6 +112,51 @@ def _outreach_ids(household: Any, clerk: Any) -> dict[str, Any]:
         due_at=now)
     return {"card_id": card.pk, "batch_id": batch.pk, "visit_id": visit.pk, "wish_id": wish.pk,
             "event_id": event.pk, "ticket_id": ticket.pk}
+
+
+def _supervision_ids(household: Any, clerk: Any) -> dict[str, Any]:
+    """Township A's warning, monitoring run, ledger item, risk, sampling check, evaluation and
+    meeting (route parameters by name)."""
+    from demo.reference import TOWNSHIP_A
+    from monitoring.models import MonitoringRun, RuleCode, Warning
+    from supervision.models import (
+        Evaluation,
+        EvaluationScheme,
+        ItemSource,
+        LedgerItem,
+        ListKind,
+        Meeting,
+        Risk,
+        RiskLevel,
+        SampleCheck,
+        SamplingRound,
+    )
+
+    person = household.members.get()
+    run = MonitoringRun.objects.create(region_code=TOWNSHIP_A, on_date=date(2026, 11, 2))
+    warning = Warning.objects.create(
+        rule=RuleCode.JOB_LOSS, run=run, person=person, household=household,
+        village_code=household.village_id, evidence="失业登记", event_key="x",
+        raised_on=date(2026, 11, 2), due_on=date(2026, 11, 9))
+    item = LedgerItem.objects.create(
+        number="WT-A-1", list_kind=ListKind.PROBLEM, source=ItemSource.SELF_CHECK,
+        region_id=TOWNSHIP_A, title="台账不全", created_by=clerk)
+    risk = Risk.objects.create(region_id=TOWNSHIP_A, title="资金滞留", level=RiskLevel.HIGH,
+                               owner="张三", created_by=clerk)
+    sampling = SamplingRound.objects.create(region_code=TOWNSHIP_A, period="2026Q4",
+                                            rate="0.05", seed="s", created_by=clerk)
+    check = SampleCheck.objects.create(round=sampling, household=household,
+                                       village_code=household.village_id)
+    scheme = EvaluationScheme.objects.create(name="考评", year=2026, grades=[[60, "合格"]])
+    evaluation = Evaluation.objects.create(scheme=scheme, region_id=TOWNSHIP_A,
+                                           period_start=date(2026, 1, 1),
+                                           period_end=date(2026, 12, 31))
+    meeting = Meeting.objects.create(region_id=TOWNSHIP_A, held_on=date(2026, 11, 2),
+                                     title="联席会议", chair="李四", attendees="民政所",
+                                     created_by=clerk)
+    return {"warning_id": warning.pk, "mrun_id": run.pk, "item_id": item.pk, "risk_id": risk.pk,
+            "round_id": sampling.pk, "check_id": check.pk, "scheme_id": scheme.pk,
+            "evaluation_id": evaluation.pk, "meeting_id": meeting.pk}
 
 
 @pytest.mark.django_db

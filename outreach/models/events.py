@@ -62,8 +62,26 @@ class EventEntry(models.Model):
         verbose_name = _("活动记录")
         verbose_name_plural = _("活动记录")
         ordering = ["recorded_at", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(count__gte=1),
-                                              name="event_entry_count_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(count__gte=1),
+                                   name="event_entry_count_positive"),
+            # A 帮办 application is one case, a lead one household: each a single entry that
+            # names it, and named once per event (a second tap must not count it twice).
+            models.CheckConstraint(
+                condition=~models.Q(kind=EntryKind.APPLICATION)
+                | (models.Q(case__isnull=False) & models.Q(count=1)),
+                name="event_entry_application_is_one_case"),
+            models.CheckConstraint(
+                condition=~models.Q(kind=EntryKind.LEAD)
+                | (models.Q(household__isnull=False) & models.Q(count=1)),
+                name="event_entry_lead_is_one_household"),
+            models.UniqueConstraint(fields=["event", "case"],
+                                    condition=models.Q(case__isnull=False),
+                                    name="event_entry_one_per_case"),
+            models.UniqueConstraint(fields=["event", "household"],
+                                    condition=models.Q(kind=EntryKind.LEAD),
+                                    name="event_entry_one_lead_per_household"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.kind} {self.count}"

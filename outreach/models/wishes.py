@@ -6,6 +6,8 @@ collected → classified → resolved_on_spot | assigned → in_progress → res
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,15 @@ class WishState(models.TextChoices):
     FEEDBACK_GIVEN = "feedback_given", _("已反馈")
     REVISITED = "revisited", _("已回访")
     CLOSED = "closed", _("已办结")
+
+
+# A wish is handled against its deadline only while a department or person is working on it.
+OVERDUE_STATES = (WishState.ASSIGNED, WishState.IN_PROGRESS)
+
+
+def overdue_q(today: date) -> models.Q:
+    """Past the due date and still being handled; the due date itself is not yet overdue."""
+    return models.Q(state__in=OVERDUE_STATES, due_on__lt=today)
 
 
 class WishSource(models.TextChoices):
@@ -73,6 +84,8 @@ class Wish(models.Model):
     responsible_person = models.CharField(_("责任人"), max_length=50, blank=True)
     responsible_phone = models.CharField(_("责任人电话"), max_length=20, blank=True)
     due_on = models.DateField(_("办理期限"), null=True, blank=True)
+    # domain.md §9: counted over a year whose holiday schedule is not yet published.
+    due_provisional = models.BooleanField(_("办理期限暂定"), default=False)
     result = models.TextField(_("办理结果"), blank=True)
     resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
     feedback = models.TextField(_("反馈情况"), blank=True)
@@ -84,6 +97,8 @@ class Wish(models.Model):
     # Raised once per overdue step by the escalation job; 0 = never escalated.
     escalation_level = models.PositiveSmallIntegerField(_("督办次数"), default=0)
     escalated_at = models.DateTimeField(_("最近督办时间"), null=True, blank=True)
+    # How often a 回访 found the household unsatisfied and sent the wish back to be handled.
+    reopen_count = models.PositiveSmallIntegerField(_("重新办理次数"), default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("登记人"))
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)

@@ -1,0 +1,225 @@
+"""The monitoring run: every enabled rule over a region's monitored population, set-based.
+
+A run first writes four temporary tables, each with one statement (the settings with one
+multi-row insert): the monitored households (an active enrollment of any programme, 低保边缘 and
+刚性支出 included, or an open MonitoredHousehold row), their non-excluded members with each one's
+counted income this month, each household's main earner, and each rule's setting per village
+(monitoring.rules.config). Then each rule is one INSERT … SELECT into monitoring_warning
+(monitoring.rules.statements) that skips what was raised before: the unique (person, rule,
+event key) with ON CONFLICT DO NOTHING. The caller holds the transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from benefits.models import Enrollment, EnrollmentStatus
+from regions.models import Level, Region
+from regions.scoping import code_range
+from registry.choices import Relation
+from registry.models import Household, IncomeRecord, Person
+from verification.engine import source_status
+from verification.models import RunStatus, VerificationRun
+
+from .models import MonitoredHousehold, MonitoringRun, RuleCode, Warning
+from .rules import DIBAO_PROGRAMMES, RULES, config
+from .rules.statements import STATEMENTS, Context, Select
+
+# (rule code, warnings raised, seconds) after each rule.
+Progress = Callable[[str, int, float], None]
+T = {m.__name__: m._meta.db_table for m in (
+    Enrollment, MonitoredHousehold, Household, Person, IncomeRecord, Warning)}
+TABLES = ("mon_config", "mon_earner", "mon_person", "mon_household")
+
+
+@dataclass
+class Outcome:
+    monitored_persons: int = 0
+    # Per rule in RULES order: warnings raised (0 where the rule is off or has no data).
+    raised: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _id_type() -> str:
+    # SQLite: an INTEGER PRIMARY KEY is the row id itself, no separate index to maintain.
+    return "integer" if connection.vendor == "sqlite" else "bigint"
+
+
+def create_tables() -> None:
+    key = _id_type()
+    with connection.cursor() as cur:
+        for table in TABLES:
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+        cur.execute(f"""CREATE TEMPORARY TABLE mon_household (
+            household_id {key} PRIMARY KEY, village_code varchar(12) NOT NULL,
+            urban_rural varchar(5) NOT NULL, dibao integer NOT NULL)""")
+        cur.execute(f"""CREATE TEMPORARY TABLE mon_person (
+            person_id {key} PRIMARY KEY, household_id {key} NOT NULL,
+            village_code varchar(12) NOT NULL, id_number varchar(18) NOT NULL,
+            birth_date date NOT NULL, applicant integer NOT NULL, income numeric(16, 2) NOT NULL)""")
+        cur.execute(f"""CREATE TEMPORARY TABLE mon_earner (
+            person_id {key} PRIMARY KEY, household_id {key} NOT NULL)""")
+        cur.execute("""CREATE TEMPORARY TABLE mon_config (
+            rule varchar(20) NOT NULL, village_code varchar(12) NOT NULL,
+            urban_rural varchar(5) NOT NULL, threshold numeric(16, 2), since date,
+            PRIMARY KEY (rule, village_code, urban_rural))""")
+
+
+def drop_tables() -> None:
+    with connection.cursor() as cur:
+        for table in TABLES:
+            cur.execute(f"DROP TABLE {table}")
+
+
+def fill_population(low: str, high: str, on: date) -> int:
+    """The monitored households and persons under [low, high], and the main earners."""
+    month = on.replace(day=1)
+    with connection.cursor() as cur:
+        cur.execute(f"""
+            INSERT INTO mon_household (household_id, village_code, urban_rural, dibao)
+            SELECT h.id, h.village_code, h.urban_rural, MAX(s.dibao)
+            FROM (SELECT e.household_id AS household_id,
+                         CASE WHEN e.programme_id IN (%(dibao_urban)s, %(dibao_rural)s)
+                              THEN 1 ELSE 0 END AS dibao
+                  FROM {T['Enrollment']} e
+                  WHERE e.status = %(active)s AND e.village_code BETWEEN %(low)s AND %(high)s
+                  UNION ALL
+                  SELECT m.household_id, 0 FROM {T['MonitoredHousehold']} m
+                  WHERE m.since <= %(on)s AND (m.until IS NULL OR m.until >= %(on)s)) s
+            JOIN {T['Household']} h ON h.id = s.household_id
+            WHERE h.village_code BETWEEN %(low)s AND %(high)s
+            GROUP BY h.id, h.village_code, h.urban_rural""",  # noqa: S608 - model table names
+            {"dibao_urban": DIBAO_PROGRAMMES[0], "dibao_rural": DIBAO_PROGRAMMES[1],
+             "active": EnrollmentStatus.ACTIVE.value, "low": low, "high": high, "on": on})
+        # Counted income as the dibao calculation counts it: records in force this month
+        # (end_month is the last month included) and not excluded by rule (57号§13).
+        cur.execute(f"""
+            INSERT INTO mon_person (person_id, household_id, village_code, id_number,
+                                    birth_date, applicant, income)
+            SELECT p.id, p.household_id, mh.village_code, p.id_number, p.birth_date,
+                   CASE WHEN p.relation = %(applicant)s THEN 1 ELSE 0 END,
+                   COALESCE((SELECT ROUND(SUM(i.monthly_amount), 2)
+                             FROM {T['IncomeRecord']} i
+                             WHERE i.person_id = p.id AND i.excluded = FALSE
+                               AND i.start_month <= %(month)s
+                               AND (i.end_month IS NULL OR i.end_month >= %(month)s)), 0)
+            FROM mon_household mh JOIN {T['Person']} p ON p.household_id = mh.household_id
+            WHERE p.excluded = FALSE""",  # noqa: S608 - model table names
+            {"applicant": Relation.APPLICANT.value, "month": month})
+        persons = int(cur.rowcount)
+        cur.execute("CREATE INDEX mon_person_id_number ON mon_person (id_number)")
+        cur.execute("CREATE INDEX mon_person_household ON mon_person (household_id)")
+        cur.execute("""
+            INSERT INTO mon_earner (person_id, household_id)
+            SELECT person_id, household_id FROM (
+                SELECT person_id, household_id,
+                       ROW_NUMBER() OVER (PARTITION BY household_id
+                                          ORDER BY income DESC, applicant DESC, person_id) AS n
+                FROM mon_person) ranked
+            WHERE n = 1""")
+        cur.execute("CREATE UNIQUE INDEX mon_earner_household ON mon_earner (household_id)")
+    return persons
+
+
+def fill_config(settings: list[config.VillageSetting]) -> None:
+    with connection.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO mon_config (rule, village_code, urban_rural, threshold, since)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            [(s.rule, s.village_code, s.urban_rural, s.threshold, s.since) for s in settings])
+        # Temporary tables get no statistics by themselves (no autovacuum, no sqlite_stat1):
+        # without them the planners guess the sizes and may scan a million persons per village.
+        if connection.vendor == "postgresql":
+            cur.execute(f"ANALYZE {', '.join(TABLES)}")
+        else:
+            cur.execute("ANALYZE temp")
+
+
+def _insert_sql(select: Select, rule: str, run: MonitoringRun, due_on: date) -> \
+        tuple[str, dict[str, Any]]:
+    """INSERT INTO monitoring_warning … SELECT … ON CONFLICT DO NOTHING around a rule's SELECT.
+
+    Columns come from the model: a field added later gets its default, so the statement does
+    not silently go stale."""
+    values = {"rule": "%(rule)s", "run_id": "%(run)s", "person_id": "x.person_id",
+              "household_id": "x.household_id", "village_code": "x.village_code",
+              "evidence": "x.evidence", "value": "x.value", "event_key": "x.event_key",
+              "raised_on": "%(raised_on)s", "due_on": "%(due_on)s"}
+    params: dict[str, Any] = {**select.params, "rule": rule, "run": run.pk,
+                                 "raised_on": run.on_date, "due_on": due_on}
+    columns, exprs = [], []
+    for f in Warning._meta.concrete_fields:
+        if f.column in values:
+            columns.append(f.column)
+            exprs.append(values[f.column])
+            continue
+        if f.primary_key or (f.null and not f.has_default()):
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            default: Any = timezone.now()
+        else:
+            default = f.get_default()
+        params[f"d_{f.column}"] = f.get_db_prep_save(default, connection)
+        columns.append(f.column)
+        exprs.append(f"%(d_{f.column})s")
+    # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT (its parser would read the
+    # ON as a join's); PostgreSQL takes it as it is.
+    sql = (f"INSERT INTO {T['Warning']} ({', '.join(columns)})"  # noqa: S608 - model names
+           f" SELECT {', '.join(exprs)} FROM ({select.sql}) x WHERE TRUE"
+           " ON CONFLICT (person_id, rule, event_key) DO NOTHING")
+    return sql, params
+
+
+def _context(on: date, settings: list[config.VillageSetting]) -> Context:
+    snapshots = {code: used["snapshots"] for code, used in source_status(on).items()
+                 if used.get("snapshots")}
+    asset_since = [s.since for s in settings if s.rule == RuleCode.ASSET_FOUND and s.since]
+    runs: list[int] = []
+    if asset_since:
+        # The candidates, a handful of runs; each village's own look-back is applied in SQL.
+        runs = list(VerificationRun.objects.filter(
+            status=RunStatus.DONE, finished_at__date__gte=min(asset_since),
+            finished_at__date__lte=on).values_list("pk", flat=True))
+    return Context(on=on, snapshots=snapshots, verification_runs=runs)
+
+
+def villages_of(region_code: str) -> tuple[str, str, list[str]]:
+    region = Region.objects.get(code=region_code)
+    low, high = code_range(region.prefix)
+    villages = list(Region.objects.filter(level=Level.VILLAGE, code__range=(low, high))
+                    .values_list("code", flat=True))
+    return low, high, villages
+
+
+def run_rules(run: MonitoringRun, *, due_on: date, progress: Progress | None = None) -> Outcome:
+    """Evaluate every rule for the run's region and date; the caller holds the transaction."""
+    low, high, villages = villages_of(run.region_code)
+    settings = config.resolve(villages, run.on_date)
+    enabled = {s.rule for s in settings}
+    outcome = Outcome()
+    create_tables()
+    outcome.monitored_persons = fill_population(low, high, run.on_date)
+    fill_config(settings)
+    ctx = _context(run.on_date, settings)
+    for code in RULES:
+        started = time.perf_counter()
+        select = STATEMENTS[code](ctx) if code in enabled else None
+        raised = 0
+        if select is not None:
+            sql, params = _insert_sql(select, code, run, due_on)
+            with connection.cursor() as cur:
+                cur.execute(sql, params)
+                raised = int(cur.rowcount)
+        outcome.raised[code] = raised
+        outcome.seconds[code] = time.perf_counter() - started
+        if progress:
+            progress(code, raised, outcome.seconds[code])
+    drop_tables()
+    return outcome

@@ -1,0 +1,1 @@
+"""Writes of the monitoring app: warnings, rule settings, monitored households, runs."""
