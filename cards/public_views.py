@@ -62,13 +62,15 @@ def _staff_context(request: HttpRequest, card: Card) -> dict[str, Any]:
 @require_GET
 def card_public(request: HttpRequest, token: str) -> HttpResponse:
     ip = _client_ip(request)
-    # Checked before the lookup, so a throttled address learns nothing, even about a valid token.
-    if selectors.token_throttled(ip):
-        return _invalid(request, 429, _("访问过于频繁，请15分钟后再试。"))
     card = selectors.card_by_token(token)
-    if card is None:
-        services.token_attempt_record(ip=ip)  # guesses count; a revoked card's holder does not
+    # Only guessing is throttled: a live card always opens, because many phones share one
+    # address (carrier NAT, a proxy) and one guesser must not lock out every card holder. A
+    # 192-bit token is not learned by telling it apart from a throttled guess.
     if card is None or not card.live:
+        if selectors.token_throttled(ip):
+            return _invalid(request, 429, _("访问过于频繁，请15分钟后再试。"))
+        if card is None:
+            services.token_attempt_record(ip=ip)  # a revoked card's holder is not guessing
         return _invalid(request, 404, _("这张联系卡无效或已作废。"))
     services.card_scan(card=card)
     context: dict[str, Any] = {
@@ -78,4 +80,7 @@ def card_public(request: HttpRequest, token: str) -> HttpResponse:
     }
     if _sees_household(request.user, card):
         context |= _staff_context(request, card)
+        response = _page(request, "cards/public/card.html", context)
+        response["Cache-Control"] = "private, no-store"
+        return response
     return _page(request, "cards/public/card.html", context)

@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.roles import Role
 from audit.services import audit_record
 from jiuzhu.errors import ApplicationError
 from regions.models import Level, Region
@@ -87,6 +88,16 @@ def _issue_one(*, actor: Any, household: Household, replaces: Card | None = None
     return card
 
 
+# Who may issue, re-issue and revoke cards: the county and the township office. Grid workers
+# hand cards over (card_deliver) but do not issue them — the same rule as the pages.
+CARD_ISSUERS = frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER})
+
+
+def _require_issuer(actor: Any) -> None:
+    if not (getattr(actor, "is_superuser", False) or getattr(actor, "role", None) in CARD_ISSUERS):
+        raise ApplicationError(_("您的角色不能制发联系卡"), code="forbidden")
+
+
 def _require_benefits(household: Household) -> None:
     if not has_benefits(household):
         raise ApplicationError(_("该家庭目前没有正在享受的救助政策，不能发放联系卡"),
@@ -102,6 +113,7 @@ def _locked_household(household: Household) -> Household:
 @transaction.atomic
 def card_issue(*, actor: Any, household: Household) -> Card:
     """A card for one household that receives a standing benefit and has no live card."""
+    _require_issuer(actor)
     household = _locked_household(household)
     if Card.objects.filter(household=household, revoked_at__isnull=True).exists():
         raise ApplicationError(_("该家庭已有有效的联系卡；需要换卡请作废后补发"),
@@ -117,6 +129,7 @@ def card_ensure(*, actor: Any, household: Household) -> Card:
     card = Card.objects.filter(household=household, revoked_at__isnull=True).first()
     if card is not None:
         return card
+    _require_issuer(actor)
     _require_benefits(household)
     return _issue_one(actor=actor, household=household)
 
@@ -124,6 +137,7 @@ def card_ensure(*, actor: Any, household: Household) -> Card:
 @transaction.atomic
 def card_batch_issue(*, actor: Any, village_code: str) -> CardBatch:
     """Cards for every household of the village with a standing benefit and no live card."""
+    _require_issuer(actor)
     village = Region.objects.filter(code=village_code, level=Level.VILLAGE,
                                     valid_to__isnull=True).first()
     if village is None or not region_in_scope(actor, village.code):

@@ -161,6 +161,8 @@ ROUTE_PERMISSIONS: dict[str, Rule] = {
     "cards:card_issue": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
     "cards:card_revoke": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
     "cards:card_reissue": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER}),
+    # Grid workers may read a card (the service returns an existing one to them) but not
+    # issue one; the service refuses them with 403 when the household has no live card.
     "api:household_card": frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER,
                                      Role.GRID_WORKER}),
     # -- end cards

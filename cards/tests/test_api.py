@@ -19,17 +19,17 @@ def _get(client: Client, user: Any, household: Household) -> Any:
                       HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
-def test_issues_once_and_returns_exactly_token_and_url(recipient: Household, grid_a: Any,
+def test_issues_once_and_returns_exactly_token_and_url(recipient: Household, clerk_a: Any,
                                                        client: Client) -> None:
-    first = _get(client, grid_a, recipient)
+    first = _get(client, clerk_a, recipient)
     assert first.status_code == 200
     body = first.json()
     assert set(body) == {"token", "public_url"}
     card = Card.objects.get(household=recipient)
     assert body == {"token": card.token, "public_url": f"http://testserver/k/{card.token}/"}
     event = AuditEvent.objects.get(action="cards.card_issue", object_id=str(card.pk))
-    assert event.actor == grid_a
-    assert _get(client, grid_a, recipient).json() == body
+    assert event.actor == clerk_a
+    assert _get(client, clerk_a, recipient).json() == body
     assert Card.objects.filter(household=recipient).count() == 1
     assert AuditEvent.objects.filter(action="cards.card_issue").count() == 1
     # The URL opens the public page.
@@ -65,3 +65,11 @@ def test_household_without_benefits_is_refused(household_a: Household, clerk_a: 
     response = _get(client, clerk_a, household_a)
     assert response.status_code == 409 and response.json()["field"] == "household"
     assert not Card.objects.exists()
+
+
+def test_a_grid_worker_reads_a_card_but_does_not_issue_one(recipient: Household, grid_a: Any,
+                                                           clerk_a: Any, client: Client) -> None:
+    assert _get(client, grid_a, recipient).status_code == 403
+    assert not Card.objects.exists()
+    card = services.card_issue(actor=clerk_a, household=recipient)
+    assert _get(client, grid_a, recipient).json()["token"] == card.token

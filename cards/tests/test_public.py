@@ -83,19 +83,19 @@ def test_only_unknown_tokens_count_towards_the_throttle(card: Card, clerk_a: Any
     assert list(TokenAttempt.objects.values_list("ip", flat=True)) == ["127.0.0.1"]
 
 
-def test_an_address_guessing_tokens_is_refused_even_for_a_valid_one(card: Card,
-                                                                    client: Client) -> None:
-    for i in range(TOKEN_ATTEMPT_LIMIT - 1):
+def test_an_address_guessing_tokens_is_refused_but_a_live_card_still_opens(
+        card: Card, client: Client) -> None:
+    for i in range(TOKEN_ATTEMPT_LIMIT):
         assert client.get(_url(f"guess{i}")).status_code == 404
-    assert client.get(_url(card.token)).status_code == 200  # still under the limit
-    assert client.get(_url("guess-last")).status_code == 404
-    throttled = client.get(_url(card.token))
+    throttled = client.get(_url("guess-more"))
     assert throttled.status_code == 429
     assert "农村最低生活保障" not in throttled.content.decode()
     assert "0933-8211001" in throttled.content.decode()
+    # Many card holders may share the guesser's address (carrier NAT): a live card opens.
+    assert client.get(_url(card.token)).status_code == 200
     # Another address is not affected; X-Forwarded-For does not move the throttled one.
-    assert client.get(_url(card.token), REMOTE_ADDR="10.0.0.9").status_code == 200
-    assert client.get(_url(card.token), HTTP_X_FORWARDED_FOR="10.0.0.8").status_code == 429
+    assert client.get(_url("guess-x"), REMOTE_ADDR="10.0.0.9").status_code == 404
+    assert client.get(_url("guess-y"), HTTP_X_FORWARDED_FOR="10.0.0.8").status_code == 429
 
 
 def test_old_attempts_expire_and_are_pruned(card: Card, client: Client) -> None:
@@ -111,7 +111,9 @@ def test_staff_in_scope_see_the_full_card_and_the_view_is_logged(
         card: Card, recipient: Household, clerk_a: Any, grid_a: Any) -> None:
     for user in (clerk_a, grid_a):
         html = client_for(user).get(_url(card.token)).content.decode()
-        assert "王秀英" in html and "王小明" in html and "987.65" in html and "123.40" in html
+        assert "王秀英" in html and "王小明" in html
+        # Amounts stay on the staff card page, never on the QR address (issue 7).
+        assert "987.65" not in html and "123.40" not in html
         assert f"/households/{recipient.pk}/" in html and "未送达" in html
     logged = RecordAccess.objects.filter(object_type="registry.household",
                                          object_id=str(recipient.pk), channel="card_qr")

@@ -177,7 +177,11 @@ def test_a_batch_outside_the_clerks_villages_is_refused(clerk_a: Any, village: s
     assert not CardBatch.objects.exists() and not Card.objects.exists()
 
 
-def test_ensure_returns_the_live_card_or_issues_one(recipient: Household, grid_a: Any) -> None:
-    first = services.card_ensure(actor=grid_a, household=recipient)
+def test_ensure_returns_the_live_card_or_issues_one(recipient: Household, clerk_a: Any,
+                                                    grid_a: Any) -> None:
+    with pytest.raises(ApplicationError) as refused:
+        services.card_ensure(actor=grid_a, household=recipient)  # grid workers do not issue
+    assert refused.value.code == "forbidden" and not Card.objects.exists()
+    first = services.card_ensure(actor=clerk_a, household=recipient)
     assert services.card_ensure(actor=grid_a, household=recipient) == first
     assert AuditEvent.objects.filter(action="cards.card_issue").count() == 1

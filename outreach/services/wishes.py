@@ -168,7 +168,8 @@ def wish_record(*, actor: Any, village_code: str, content: str, person_name: str
         raise ApplicationError(_("心愿来源不正确"), field="source")
     if category and category not in WishCategory.values:
         raise ApplicationError(_("心愿类别不正确"), field="category")
-    if not Region.objects.filter(code=village_code, level=Level.VILLAGE).exists():
+    if not (Region.objects.filter(code=village_code, level=Level.VILLAGE).exists()
+            and region_in_scope(actor, village_code)):
         raise ApplicationError(_("请选择心愿人所在的村（社区）"), field="village")
     if household is not None and household.village_id != village_code:
         raise ApplicationError(_("家庭不在所选村（社区）"), field="village")

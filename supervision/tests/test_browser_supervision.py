@@ -162,6 +162,14 @@ def test_a_ledger_item_goes_from_open_to_closed_by_another_checker(
     expect(page.locator("#action-close")).to_have_count(0)
     expect(page.locator("#action-send_back")).to_have_count(0)
     expect(page.get_by_role("button", name="同意销号")).to_have_count(0)
+    # …and a hand-made POST with the clerk's own session and token is refused, changing nothing.
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    forged = page.request.post(f"{base}/supervision/ledgers/{item.pk}/close/",
+                               form={"review_note": "自己销号"}, headers={"X-CSRFToken": token})
+    assert forged.status == 403
+    assert "您的角色不能“审核销号”" in forged.text()
+    item.refresh_from_db()
+    assert (item.state, item.closed_by_id) == (ItemState.SUBMITTED, None)
 
     # 乡镇审核: the township's reviewer checks the evidence and closes the item.
     _as(page, base, "reviewer_a")
