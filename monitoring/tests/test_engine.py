@@ -12,12 +12,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from audit.models import AuditEvent
-from benefits.models import Enrollment
+from benefits.models import Enrollment, RecheckTask
 from jiuzhu.errors import ApplicationError
 from monitoring.models import MonitoringRun, RuleCode, RunStatus, Warning
 from monitoring.rules import RULES
 from policies.models import Parameter
-from registry.models import Disability
+from registry.models import Disability, Person
 
 from .engine_data import (
     ON,
@@ -49,8 +49,14 @@ def test_the_population_is_every_enrolled_or_registered_household_without_exclud
     household(programme=None)  # never enrolled, never registered
     Enrollment.objects.filter(household=suspended).update(status="suspended")
     end_enrollment(ended)
+    # No one counted: no one to monitor and no main earner to address a warning to.
+    absent = household()
+    Person.objects.filter(household=absent).update(excluded=True, excluded_reason="prison")
+    RecheckTask.objects.create(enrollment=Enrollment.objects.get(household=absent),
+                               kind="scheduled", due_on=ON - timedelta(days=9))
     result = run()
     assert result.monitored_persons == 5 + 2
+    assert result.raised[R.MISSED_RECHECK] == 0
 
 
 def test_a_second_run_raises_nothing_new_and_a_new_event_raises_again() -> None:
