@@ -93,28 +93,27 @@ class Action:
     done: str | Promise
 
 
-L = gettext_lazy
 ACTIONS: dict[str, Action] = {
     "contact": Action(
-        ContactForm, L("登记联系情况"), L("保存联系情况"),
+        ContactForm, gettext_lazy("登记联系情况"), gettext_lazy("保存联系情况"),
         lambda actor, w, d: services.warning_contact(actor=actor, warning_id=w.pk,
                                                      note=d["contact_note"]),
-        L("已登记联系情况")),
+        gettext_lazy("已登记联系情况")),
     "open_case": Action(
-        OpenCaseForm, L("转入救助申请"), L("关联救助申请"),
+        OpenCaseForm, gettext_lazy("转入救助申请"), gettext_lazy("关联救助申请"),
         lambda actor, w, d: services.warning_open_case(actor=actor, warning_id=w.pk,
                                                        case_number=d["case_number"]),
-        L("已关联救助申请")),
+        gettext_lazy("已关联救助申请")),
     "no_action": Action(
-        NoActionForm, L("无需救助"), L("登记无需救助"),
+        NoActionForm, gettext_lazy("无需救助"), gettext_lazy("登记无需救助"),
         lambda actor, w, d: services.warning_no_action(actor=actor, warning_id=w.pk,
                                                        reason=d["no_action_reason"]),
-        L("已登记无需救助")),
+        gettext_lazy("已登记无需救助")),
     "close": Action(
-        CloseForm, L("办结"), L("登记处置结果并办结"),
+        CloseForm, gettext_lazy("办结"), gettext_lazy("登记处置结果并办结"),
         lambda actor, w, d: services.warning_close(actor=actor, warning_id=w.pk,
                                                    result=d["result"]),
-        L("预警已办结")),
+        gettext_lazy("预警已办结")),
 }
 
 

@@ -165,24 +165,26 @@ def _call_close(actor: Any, wish: Wish, d: dict[str, Any]) -> Wish:
     return services.wish_close(actor=actor, wish_id=wish.pk)
 
 
-L = gettext_lazy
 ACTIONS: dict[str, Action] = {
-    "classify": Action(ClassifyForm, L("分类"), L("保存分类"), ("classify",), _call_classify,
-                       L("已分类")),
-    "resolve_on_spot": Action(ResolveOnSpotForm, L("当场解决"), L("登记当场解决"),
-                              ("resolve_on_spot",), _call_resolve_on_spot, L("已登记当场解决")),
-    "assign": Action(AssignForm, L("交办"), L("交办"), ("assign",), _call_assign,
-                     L("已交办，办理期限已按工作日计算")),
-    "start": Action(StartForm, L("开始办理"), L("开始办理"), ("start",), _call_start,
-                    L("已开始办理")),
-    "resolve": Action(ResolveForm, L("办理结果"), L("登记办理结果"), ("resolve",), _call_resolve,
-                      L("已登记办理结果，请向群众反馈")),
-    "feedback": Action(FeedbackForm, L("向群众反馈"), L("登记反馈"),
-                       ("feedback", "feedback_on_spot"), _call_feedback, L("已登记反馈，待回访")),
-    "revisit": Action(RevisitForm, L("回访"), L("登记回访"), ("revisit", "reopen"), _call_revisit,
-                      L("已登记回访")),
-    "close": Action(CloseForm, L("销号办结"), L("销号办结"), ("close",), _call_close,
-                    L("已销号办结")),
+    "classify": Action(ClassifyForm, gettext_lazy("分类"), gettext_lazy("保存分类"), ("classify",),
+                       _call_classify,
+                       gettext_lazy("已分类")),
+    "resolve_on_spot": Action(ResolveOnSpotForm, gettext_lazy("当场解决"), gettext_lazy("登记当场解决"),
+                              ("resolve_on_spot",), _call_resolve_on_spot, gettext_lazy("已登记当场解决")),
+    "assign": Action(AssignForm, gettext_lazy("交办"), gettext_lazy("交办"), ("assign",), _call_assign,
+                     gettext_lazy("已交办，办理期限已按工作日计算")),
+    "start": Action(StartForm, gettext_lazy("开始办理"), gettext_lazy("开始办理"), ("start",), _call_start,
+                    gettext_lazy("已开始办理")),
+    "resolve": Action(ResolveForm, gettext_lazy("办理结果"), gettext_lazy("登记办理结果"), ("resolve",),
+                      _call_resolve,
+                      gettext_lazy("已登记办理结果，请向群众反馈")),
+    "feedback": Action(FeedbackForm, gettext_lazy("向群众反馈"), gettext_lazy("登记反馈"),
+                       ("feedback", "feedback_on_spot"), _call_feedback, gettext_lazy("已登记反馈，待回访")),
+    "revisit": Action(RevisitForm, gettext_lazy("回访"), gettext_lazy("登记回访"), ("revisit", "reopen"),
+                      _call_revisit,
+                      gettext_lazy("已登记回访")),
+    "close": Action(CloseForm, gettext_lazy("销号办结"), gettext_lazy("销号办结"), ("close",), _call_close,
+                    gettext_lazy("已销号办结")),
 }
 
 

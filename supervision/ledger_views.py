@@ -49,7 +49,6 @@ from .services import risks as risk_services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_CHUNK = 1000
-L = gettext_lazy
 
 
 def _query_string(request: HttpRequest) -> str:
@@ -163,25 +162,25 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {
-    "assign": Action(AssignForm, L("交办（落实责任人、整改措施、整改时限）"), L("交办"),
+    "assign": Action(AssignForm, gettext_lazy("交办（落实责任人、整改措施、整改时限）"), gettext_lazy("交办"),
                      lambda actor, item, d: services.ledger_item_assign(
                          actor=actor, item_id=item.pk, responsible_unit=d["responsible_unit"],
                          responsible_person=d["responsible_person"], due_on=d["due_on"],
-                         measures=d["measures"]), L("已交办")),
-    "start": Action(StartForm, L("开始整改"), L("开始整改"),
+                         measures=d["measures"]), gettext_lazy("已交办")),
+    "start": Action(StartForm, gettext_lazy("开始整改"), gettext_lazy("开始整改"),
                     lambda actor, item, d: services.ledger_item_start(
-                        actor=actor, item_id=item.pk), L("已开始整改")),
-    "submit": Action(SubmitForm, L("提交销号"), L("提交销号"),
+                        actor=actor, item_id=item.pk), gettext_lazy("已开始整改")),
+    "submit": Action(SubmitForm, gettext_lazy("提交销号"), gettext_lazy("提交销号"),
                      lambda actor, item, d: services.ledger_item_submit(
                          actor=actor, item_id=item.pk, rectification=d["rectification"]),
-                     L("已提交，等待审核销号")),
-    "close": Action(CloseForm, L("审核销号"), L("同意销号"),
+                     gettext_lazy("已提交，等待审核销号")),
+    "close": Action(CloseForm, gettext_lazy("审核销号"), gettext_lazy("同意销号"),
                     lambda actor, item, d: services.ledger_item_close(
-                        actor=actor, item_id=item.pk, note=d["review_note"]), L("已销号")),
-    "send_back": Action(SendBackForm, L("退回整改"), L("退回整改"),
+                        actor=actor, item_id=item.pk, note=d["review_note"]), gettext_lazy("已销号")),
+    "send_back": Action(SendBackForm, gettext_lazy("退回整改"), gettext_lazy("退回整改"),
                         lambda actor, item, d: services.ledger_item_send_back(
                             actor=actor, item_id=item.pk, note=d["review_note"]),
-                        L("已退回整改")),
+                        gettext_lazy("已退回整改")),
 }
 
 
@@ -332,8 +331,8 @@ def risk_edit(request: HttpRequest, risk_id: int) -> HttpResponse:
 
 
 RISK_ACTIONS: dict[str, tuple[type[forms.Form], str | Promise, str | Promise]] = {
-    "start": (RiskStartForm, L("开始整改"), L("已开始整改")),
-    "close": (RiskCloseForm, L("确认消除"), L("已确认消除")),
+    "start": (RiskStartForm, gettext_lazy("开始整改"), gettext_lazy("已开始整改")),
+    "close": (RiskCloseForm, gettext_lazy("确认消除"), gettext_lazy("已确认消除")),
 }
 
 
