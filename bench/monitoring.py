@@ -457,6 +457,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.utils import timezone
 
     from demo.reference import load_reference_data
+    from monitoring.models import RuleCode
     from monitoring.rules import RULES
 
     today = timezone.localdate()
@@ -482,12 +483,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"data: monitored persons={t.persons:,} (of {lay.persons:,}), households="
           f"{lay.households:,}, run date {today}, load {t.load:.1f} s")
     print("\nthe run (monitoring_run, county)            raised  seconds |  baseline count  seconds")
-    print(f"  population, earners, settings                   {t.population:8.2f} |")
-    for code, spec in RULES.items():
+    print(f"  {'population, earners, settings, commit':<44} {t.population:8.2f} |")
+    for code in RULES:
         count, seconds = t.baseline_rule[code]
-        print(f"  {code:<22} {spec.code.label:<12} {t.raised[code]:>8,} {t.per_rule[code]:8.2f} |"
+        print(f"  {code:<22} {RuleCode(code).label:<12} {t.raised[code]:>8,} {t.per_rule[code]:8.2f} |"
               f" {count:>10,} {seconds:8.2f}")
-    print(f"  total {sum(t.raised.values()):>38,} {t.run:8.2f} |"
+    print(f"  {'total':<35} {sum(t.raised.values()):>8,} {t.run:8.2f} |"
           f" {sum(c for c, _s in t.baseline_rule.values()):>10,} {t.baseline:8.2f}")
     print(f"  goal < {GOAL_SECONDS:.0f} s: {'ok' if t.run < GOAL_SECONDS else 'MISSED'};"
           f" run / baseline = {ratio:.2f}x (goal <= {GOAL_RATIO:.0f}x:"

@@ -36,7 +36,8 @@ from .rules.statements import STATEMENTS, Context, Select
 Progress = Callable[[str, int, float], None]
 T = {m.__name__: m._meta.db_table for m in (
     Enrollment, MonitoredHousehold, Household, Person, IncomeRecord, Warning)}
-TABLES = ("mon_config", "mon_earner", "mon_person", "mon_income", "mon_household")
+TABLES = ("mon_config", "mon_earner", "mon_person", "mon_household")
+WORK_MEM = "256MB"
 
 
 @dataclass
@@ -64,10 +65,9 @@ def create_tables() -> None:
             person_id {key} PRIMARY KEY, household_id {key} NOT NULL,
             village_code varchar(12) NOT NULL, id_number varchar(18) NOT NULL,
             birth_date date NOT NULL, applicant integer NOT NULL, income numeric(16, 2) NOT NULL)""")
-        cur.execute(f"""CREATE TEMPORARY TABLE mon_income (
-            person_id {key} PRIMARY KEY, income numeric(16, 2) NOT NULL)""")
+        # Indexed once filled (fill_population).
         cur.execute(f"""CREATE TEMPORARY TABLE mon_earner (
-            person_id {key} PRIMARY KEY, household_id {key} NOT NULL)""")
+            person_id {key}, household_id {key} NOT NULL)""")
         cur.execute("""CREATE TEMPORARY TABLE mon_config (
             rule varchar(20) NOT NULL, village_code varchar(12) NOT NULL,
             urban_rural varchar(5) NOT NULL, threshold numeric(16, 2), since date,
@@ -84,44 +84,36 @@ def fill_population(prefix: str, on: date) -> int:
     """The monitored households and persons of the region with code prefix `prefix`, their
     counted income and the main earners.
 
-    Measured at 1M persons on SQLite (bench/monitoring.py): each step reads its big table in
-    table order. The region is matched on the code's leading digits, an expression no index
-    covers, as the payroll does: a range on the village index visited the households in village
-    order, at random in the table (11.7 s instead of 1.4 s). Income is summed once per person
-    into a table of its own (1.1 s) instead of a lookup per person (7.6 s), and the earner is
-    the first row of an index per household (0.7 s) instead of a window over all (5.8 s).
+    Measured at 1M persons (bench/monitoring.py, RESULTS-monitoring.md): each step reads its
+    big tables once, in table order. The region is matched on the code's leading digits, an
+    expression no index covers, as the payroll does: on SQLite a range on the village index
+    visited the households in village order, at random in the table (11.7 s instead of 1.4 s).
+    Enrollments and registrations are tested with IN lists built once, not a lookup per
+    household. Income is summed in one pass over the income records, not looked up person by
+    person (SQLite 7.6 s), and the main earner is the first entry per household of an index in
+    the earner's order, not a window over everyone (SQLite 5.8 s).
     """
     month = on.replace(day=1)
-    region = {"prefix": prefix, "digits": len(prefix)}
     with connection.cursor() as cur:
         cur.execute(f"""
             INSERT INTO mon_household (household_id, village_code, urban_rural, dibao)
             SELECT h.id, h.village_code, h.urban_rural,
-                   CASE WHEN EXISTS (SELECT 1 FROM {T['Enrollment']} e
-                                     WHERE e.household_id = h.id AND e.status = %(active)s
-                                       AND e.programme_id IN (%(dibao_urban)s, %(dibao_rural)s))
+                   CASE WHEN h.id IN (SELECT e.household_id FROM {T['Enrollment']} e
+                                      WHERE e.status = %(active)s
+                                        AND e.programme_id IN (%(dibao_urban)s, %(dibao_rural)s))
                         THEN 1 ELSE 0 END
             FROM {T['Household']} h
             WHERE substr(h.village_code, 1, %(digits)s) = %(prefix)s
-              AND (EXISTS (SELECT 1 FROM {T['Enrollment']} e
-                           WHERE e.household_id = h.id AND e.status = %(active)s)
-                   OR EXISTS (SELECT 1 FROM {T['MonitoredHousehold']} m
-                              WHERE m.household_id = h.id AND m.since <= %(on)s
-                                AND (m.until IS NULL OR m.until >= %(on)s)))""",  # noqa: S608
-            {**region, "dibao_urban": DIBAO_PROGRAMMES[0], "dibao_rural": DIBAO_PROGRAMMES[1],
-             "active": EnrollmentStatus.ACTIVE.value, "on": on})
+              AND (h.id IN (SELECT e.household_id FROM {T['Enrollment']} e
+                            WHERE e.status = %(active)s)
+                   OR h.id IN (SELECT m.household_id FROM {T['MonitoredHousehold']} m
+                               WHERE m.since <= %(on)s
+                                 AND (m.until IS NULL OR m.until >= %(on)s)))""",  # noqa: S608
+            {"prefix": prefix, "digits": len(prefix), "dibao_urban": DIBAO_PROGRAMMES[0],
+             "dibao_rural": DIBAO_PROGRAMMES[1], "active": EnrollmentStatus.ACTIVE.value,
+             "on": on})
         # Counted income as the dibao calculation counts it: records in force this month
         # (end_month is the last month included) and not excluded by rule (57号§13).
-        cur.execute(f"""
-            INSERT INTO mon_income (person_id, income)
-            SELECT i.person_id, ROUND(SUM(i.monthly_amount), 2)
-            FROM {T['IncomeRecord']} i
-            JOIN {T['Person']} p ON p.id = i.person_id
-            JOIN mon_household mh ON mh.household_id = p.household_id
-            WHERE i.excluded = FALSE AND i.start_month <= %(month)s
-              AND (i.end_month IS NULL OR i.end_month >= %(month)s) AND p.excluded = FALSE
-            GROUP BY i.person_id""",  # noqa: S608 - model table names
-            {"month": month})
         cur.execute(f"""
             INSERT INTO mon_person (person_id, household_id, village_code, id_number,
                                     birth_date, applicant, income)
@@ -130,25 +122,29 @@ def fill_population(prefix: str, on: date) -> int:
                    COALESCE(x.income, 0)
             FROM {T['Person']} p
             JOIN mon_household mh ON mh.household_id = p.household_id
-            LEFT JOIN mon_income x ON x.person_id = p.id
+            LEFT JOIN (SELECT i.person_id, ROUND(SUM(i.monthly_amount), 2) AS income
+                       FROM {T['IncomeRecord']} i
+                       WHERE i.excluded = FALSE AND i.start_month <= %(month)s
+                         AND (i.end_month IS NULL OR i.end_month >= %(month)s)
+                       GROUP BY i.person_id) x ON x.person_id = p.id
             WHERE p.excluded = FALSE""",  # noqa: S608 - model table names
-            {"applicant": Relation.APPLICANT.value})
+            {"applicant": Relation.APPLICANT.value, "month": month})
         persons = int(cur.rowcount)
         cur.execute("CREATE INDEX mon_person_id_number ON mon_person (id_number)")
         # In the earner's order (monitoring.rules): the first entry of a household is its
         # main earner; the income rule reads the households' members from it too.
         cur.execute("CREATE INDEX mon_person_household"
                     " ON mon_person (household_id, income DESC, applicant DESC, person_id)")
-        # A household whose members are all excluded has no one to monitor and no earner.
         cur.execute("""
             INSERT INTO mon_earner (person_id, household_id)
-            SELECT earner, household_id FROM (
-                SELECT (SELECT q.person_id FROM mon_person q
-                        WHERE q.household_id = mh.household_id
-                        ORDER BY q.income DESC, q.applicant DESC, q.person_id
-                        LIMIT 1) AS earner, mh.household_id
-                FROM mon_household mh) first
-            WHERE earner IS NOT NULL""")
+            SELECT (SELECT q.person_id FROM mon_person q
+                    WHERE q.household_id = mh.household_id
+                    ORDER BY q.income DESC, q.applicant DESC, q.person_id
+                    LIMIT 1), mh.household_id
+            FROM mon_household mh""")
+        # A household whose members are all excluded has no one to monitor and no earner.
+        cur.execute("DELETE FROM mon_earner WHERE person_id IS NULL")
+        cur.execute("CREATE UNIQUE INDEX mon_earner_person ON mon_earner (person_id)")
         cur.execute("CREATE UNIQUE INDEX mon_earner_household ON mon_earner (household_id)")
     return persons
 
@@ -224,8 +220,20 @@ def villages_of(region_code: str) -> tuple[str, list[str]]:
     return region.prefix, villages
 
 
+def _planner_settings() -> None:
+    """PostgreSQL, for the rest of the run's transaction (SET LOCAL): memory to hash a county's
+    persons without spilling to disk (the default 4 MB split them into batches), and no JIT,
+    whose compilation the cost estimates of a million-row statement trigger for more time than
+    it saves (0.4 s on the households' statement)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
+                        [WORK_MEM])
+
+
 def run_rules(run: MonitoringRun, *, due_on: date, progress: Progress | None = None) -> Outcome:
     """Evaluate every rule for the run's region and date; the caller holds the transaction."""
+    _planner_settings()
     prefix, villages = villages_of(run.region_code)
     settings = config.resolve(villages, run.on_date)
     enabled = {s.rule for s in settings}

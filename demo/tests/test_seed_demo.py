@@ -35,11 +35,23 @@ from cases.models import (
     VerificationRecord,
 )
 from demo.payroll import MIGRATED_REASON
+from monitoring.models import MonitoringRun, Warning
 from outreach.models import EventEntry, OutreachEvent, Visit, VisitPhoto, Wish
 from regions.models import Level, Region
 from registry.idcard import check_id_number
 from registry.models import Disability, Household, IncomeRecord, Person
 from relief.models import EntryKind, ReserveEntry, ReserveFund
+from supervision.models import (
+    Evaluation,
+    Evidence,
+    LedgerItem,
+    Meeting,
+    MeetingItem,
+    Risk,
+    SampleCheck,
+    SamplingRound,
+    Score,
+)
 from tickets.models import Ticket, TicketStep
 from verification import engine, services
 from verification.models import (
@@ -70,7 +82,9 @@ def _facts() -> list[tuple[str, str, str, Decimal | None, str, object]]:
 
 def _wipe_demo_data() -> None:
     """Everything seed_demo generates except the reference data, children first."""
-    for model in (Wish, EventEntry, OutreachEvent, TicketStep, Ticket, Card, CardBatch,
+    for model in (Score, Evaluation, Evidence, LedgerItem, MeetingItem, Meeting, SampleCheck,
+                  SamplingRound, Risk, Warning, MonitoringRun, Wish, EventEntry, OutreachEvent,
+                  TicketStep, Ticket, Card, CardBatch,
                   VisitPhoto, Visit, SourceFact, Snapshot, ReserveEntry, ReserveFund, Objection, Publicity,
                   JointMeeting, SelfCareAssessment, VerificationRecord, Survey, CaseDocument,
                   CaseTransition, PayrollLine, BankFile, PayrollRun, BackPay, Repayment, Recovery,

@@ -14,8 +14,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
@@ -63,7 +64,10 @@ def monitoring_run(*, actor: Any, region_code: str, on_date: date | None = None,
         with transaction.atomic():
             county = region_code[:PREFIX_LENGTH[Level.COUNTY]].ljust(12, "0")
             list(Region.objects.select_for_update().filter(code=county))
-            outcome = engine.run_rules(run, due_on=due_on, progress=progress)
+            # Evidence is stored text read by every user later: write it in the platform's
+            # language, whatever language the caller's request happens to use.
+            with translation.override(settings.LANGUAGE_CODE):
+                outcome = engine.run_rules(run, due_on=due_on, progress=progress)
             run.status = RunStatus.DONE
             run.monitored_persons = outcome.monitored_persons
             run.raised = outcome.raised
