@@ -29,6 +29,16 @@ def _empty_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> None:
+    # LocaleMiddleware leaves the last request's language active in the thread; a test that
+    # switched to English must not make the next one write English text.
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     # Uploaded case documents must not land in the working tree during tests.
     settings.MEDIA_ROOT = tmp_path / "media"
