@@ -94,6 +94,7 @@ class Timings:
     load: float = 0.0
     run: float = 0.0
     population: float = 0.0
+    commit: float = 0.0
     per_rule: dict[str, float] = field(default_factory=dict)
     raised: dict[str, int] = field(default_factory=dict)
     baseline: float = 0.0
@@ -428,7 +429,10 @@ def run_monitoring(t: Timings, today: date) -> None:
     t0 = time.perf_counter()
     run = monitoring_run(actor=admin, region_code=COUNTY, on_date=today, progress=progress)
     t.run = time.perf_counter() - t0
-    t.population = t.run - sum(t.per_rule.values())
+    # run.seconds is taken inside the run's transaction; what follows is the commit, where
+    # PostgreSQL checks the new warnings' deferred foreign keys.
+    t.commit = t.run - float(run.seconds or 0)
+    t.population = t.run - t.commit - sum(t.per_rule.values())
     t.persons = run.monitored_persons
     t0 = time.perf_counter()
     again = monitoring_run(actor=admin, region_code=COUNTY, on_date=today)
@@ -483,11 +487,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"data: monitored persons={t.persons:,} (of {lay.persons:,}), households="
           f"{lay.households:,}, run date {today}, load {t.load:.1f} s")
     print("\nthe run (monitoring_run, county)            raised  seconds |  baseline count  seconds")
-    print(f"  {'population, earners, settings, commit':<44} {t.population:8.2f} |")
+    print(f"  {'population, earners, settings':<44} {t.population:8.2f} |")
     for code in RULES:
         count, seconds = t.baseline_rule[code]
         print(f"  {code:<22} {RuleCode(code).label:<12} {t.raised[code]:>8,} {t.per_rule[code]:8.2f} |"
               f" {count:>10,} {seconds:8.2f}")
+    print(f"  {'commit':<44} {t.commit:8.2f} |")
     print(f"  {'total':<35} {sum(t.raised.values()):>8,} {t.run:8.2f} |"
           f" {sum(c for c, _s in t.baseline_rule.values()):>10,} {t.baseline:8.2f}")
     print(f"  goal < {GOAL_SECONDS:.0f} s: {'ok' if t.run < GOAL_SECONDS else 'MISSED'};"
