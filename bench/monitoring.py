@@ -39,6 +39,7 @@ import argparse
 import os
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -111,6 +112,12 @@ def layout_for(target: int) -> Layout:
     persons = monitored + blocks * 10
     return Layout(persons=persons, households=persons // 10 * 4,
                   monitored_households=monitored // 10 * 4)
+
+
+def pad(label: str, width: int) -> str:
+    """`label` padded to `width` terminal columns (a Chinese character takes two)."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in label)
+    return label + " " * max(width - used, 0)
 
 
 def day(vendor: str, when: date) -> str:
@@ -486,14 +493,16 @@ def main(argv: list[str] | None = None) -> None:
           f"{time.strftime('%Y-%m-%d %H:%M')}  {load_note()}")
     print(f"data: monitored persons={t.persons:,} (of {lay.persons:,}), households="
           f"{lay.households:,}, run date {today}, load {t.load:.1f} s")
-    print("\nthe run (monitoring_run, county)            raised  seconds |  baseline count  seconds")
-    print(f"  {'population, earners, settings':<44} {t.population:8.2f} |")
+    print("\nthe run (monitoring_run, county)                    raised  seconds |"
+          "  baseline count  seconds")
+    print(f"  {'population, settings':<52} {t.population:8.2f} |")
     for code in RULES:
         count, seconds = t.baseline_rule[code]
-        print(f"  {code:<22} {RuleCode(code).label:<12} {t.raised[code]:>8,} {t.per_rule[code]:8.2f} |"
+        label = pad(str(RuleCode(code).label), 20)
+        print(f"  {code:<22} {label} {t.raised[code]:>8,} {t.per_rule[code]:8.2f} |"
               f" {count:>10,} {seconds:8.2f}")
-    print(f"  {'commit':<44} {t.commit:8.2f} |")
-    print(f"  {'total':<35} {sum(t.raised.values()):>8,} {t.run:8.2f} |"
+    print(f"  {'commit':<52} {t.commit:8.2f} |")
+    print(f"  {'total':<43} {sum(t.raised.values()):>8,} {t.run:8.2f} |"
           f" {sum(c for c, _s in t.baseline_rule.values()):>10,} {t.baseline:8.2f}")
     print(f"  goal < {GOAL_SECONDS:.0f} s: {'ok' if t.run < GOAL_SECONDS else 'MISSED'};"
           f" run / baseline = {ratio:.2f}x (goal <= {GOAL_RATIO:.0f}x:"

@@ -1,12 +1,17 @@
 """The monitoring run: every enabled rule over a region's monitored population, set-based.
 
-A run first writes its temporary tables, each with one statement (the settings with one
-multi-row insert): the monitored households (an active enrollment of any programme, 低保边缘 and
-刚性支出 included, or an open MonitoredHousehold row), their non-excluded members with each one's
-counted income this month, each household's main earner, and each rule's setting per village
-(monitoring.rules.config). Then each rule is one INSERT … SELECT into monitoring_warning
-(monitoring.rules.statements) that skips what was raised before: the unique (person, rule,
-event key) with ON CONFLICT DO NOTHING. The caller holds the transaction.
+A run first writes two temporary tables, each with one statement: the monitored households (an
+active enrollment of any programme, 低保边缘 and 刚性支出 included, or an open MonitoredHousehold
+row) and each rule's setting per village (monitoring.rules.config). Then each rule is one
+INSERT … SELECT into monitoring_warning (monitoring.rules.statements) that starts from its own
+records (a department's facts, certificates, incomes, tasks), reaches their persons and keeps
+those of monitored households; it skips what was raised before: the unique (person, rule, event
+key) with ON CONFLICT DO NOTHING. The caller holds the transaction.
+
+Measured at 1M persons (bench/monitoring.py, bench/RESULTS-monitoring.md): the persons are not
+copied into a table of their own. That copy, with each one's income and each household's main
+earner, cost PostgreSQL 6 s of a 13 s run, while the rules need a few thousand of the persons
+each; only the income rule reads every 低保 household's members, once.
 """
 
 from __future__ import annotations
@@ -23,8 +28,7 @@ from django.utils import timezone
 from benefits.models import Enrollment, EnrollmentStatus
 from regions.models import Level, Region
 from regions.scoping import code_range
-from registry.choices import Relation
-from registry.models import Household, IncomeRecord, Person
+from registry.models import Household, Person
 from verification.engine import source_status
 from verification.models import RunStatus, VerificationRun
 
@@ -35,8 +39,8 @@ from .rules.statements import STATEMENTS, Context, Select
 # (rule code, warnings raised, seconds) after each rule.
 Progress = Callable[[str, int, float], None]
 T = {m.__name__: m._meta.db_table for m in (
-    Enrollment, MonitoredHousehold, Household, Person, IncomeRecord, Warning)}
-TABLES = ("mon_config", "mon_earner", "mon_person", "mon_household")
+    Enrollment, MonitoredHousehold, Household, Person, Warning)}
+TABLES = ("mon_config", "mon_household")
 WORK_MEM = "256MB"
 
 
@@ -61,13 +65,6 @@ def create_tables() -> None:
         cur.execute(f"""CREATE TEMPORARY TABLE mon_household (
             household_id {key} PRIMARY KEY, village_code varchar(12) NOT NULL,
             urban_rural varchar(5) NOT NULL, dibao integer NOT NULL)""")
-        cur.execute(f"""CREATE TEMPORARY TABLE mon_person (
-            person_id {key} PRIMARY KEY, household_id {key} NOT NULL,
-            village_code varchar(12) NOT NULL, id_number varchar(18) NOT NULL,
-            birth_date date NOT NULL, applicant integer NOT NULL, income numeric(16, 2) NOT NULL)""")
-        # Indexed once filled (fill_population).
-        cur.execute(f"""CREATE TEMPORARY TABLE mon_earner (
-            person_id {key}, household_id {key} NOT NULL)""")
         cur.execute("""CREATE TEMPORARY TABLE mon_config (
             rule varchar(20) NOT NULL, village_code varchar(12) NOT NULL,
             urban_rural varchar(5) NOT NULL, threshold numeric(16, 2), since date,
@@ -81,18 +78,13 @@ def drop_tables() -> None:
 
 
 def fill_population(prefix: str, on: date) -> int:
-    """The monitored households and persons of the region with code prefix `prefix`, their
-    counted income and the main earners.
+    """The monitored households of the region with code prefix `prefix`; returns how many
+    persons they count (their non-excluded members).
 
-    Measured at 1M persons (bench/monitoring.py, RESULTS-monitoring.md): each step reads its
-    big tables once, in table order. The region is matched on the code's leading digits, an
-    expression no index covers, as the payroll does: on SQLite a range on the village index
-    visited the households in village order, at random in the table (11.7 s instead of 1.4 s).
-    Income is summed in one pass over the income records, not looked up person by
-    person (SQLite 7.6 s), and the main earner is the first entry per household of an index in
-    the earner's order, not a window over everyone (SQLite 5.8 s).
+    The region is matched on the code's leading digits, an expression no index covers, as the
+    payroll does: on SQLite a range on the village index visited the households in village
+    order, at random in the table (11.7 s instead of 1.4 s at 1M persons).
     """
-    month = on.replace(day=1)
     with connection.cursor() as cur:
         # Every active enrollment and open registration, each household once; a join and
         # a grouping, which both databases do in one pass whatever the sizes (an IN list under
@@ -113,41 +105,11 @@ def fill_population(prefix: str, on: date) -> int:
             {"prefix": prefix, "digits": len(prefix), "dibao_urban": DIBAO_PROGRAMMES[0],
              "dibao_rural": DIBAO_PROGRAMMES[1], "active": EnrollmentStatus.ACTIVE.value,
              "on": on})
-        # Counted income as the dibao calculation counts it: records in force this month
-        # (end_month is the last month included) and not excluded by rule (57号§13).
         cur.execute(f"""
-            INSERT INTO mon_person (person_id, household_id, village_code, id_number,
-                                    birth_date, applicant, income)
-            SELECT p.id, p.household_id, mh.village_code, p.id_number, p.birth_date,
-                   CASE WHEN p.relation = %(applicant)s THEN 1 ELSE 0 END,
-                   COALESCE(x.income, 0)
-            FROM {T['Person']} p
+            SELECT COUNT(*) FROM {T['Person']} p
             JOIN mon_household mh ON mh.household_id = p.household_id
-            LEFT JOIN (SELECT i.person_id, ROUND(SUM(i.monthly_amount), 2) AS income
-                       FROM {T['IncomeRecord']} i
-                       WHERE i.excluded = FALSE AND i.start_month <= %(month)s
-                         AND (i.end_month IS NULL OR i.end_month >= %(month)s)
-                       GROUP BY i.person_id) x ON x.person_id = p.id
-            WHERE p.excluded = FALSE""",  # noqa: S608 - model table names
-            {"applicant": Relation.APPLICANT.value, "month": month})
-        persons = int(cur.rowcount)
-        cur.execute("CREATE INDEX mon_person_id_number ON mon_person (id_number)")
-        # In the earner's order (monitoring.rules): the first entry of a household is its
-        # main earner; the income rule reads the households' members from it too.
-        cur.execute("CREATE INDEX mon_person_household"
-                    " ON mon_person (household_id, income DESC, applicant DESC, person_id)")
-        cur.execute("""
-            INSERT INTO mon_earner (person_id, household_id)
-            SELECT (SELECT q.person_id FROM mon_person q
-                    WHERE q.household_id = mh.household_id
-                    ORDER BY q.income DESC, q.applicant DESC, q.person_id
-                    LIMIT 1), mh.household_id
-            FROM mon_household mh""")
-        # A household whose members are all excluded has no one to monitor and no earner.
-        cur.execute("DELETE FROM mon_earner WHERE person_id IS NULL")
-        cur.execute("CREATE UNIQUE INDEX mon_earner_person ON mon_earner (person_id)")
-        cur.execute("CREATE UNIQUE INDEX mon_earner_household ON mon_earner (household_id)")
-    return persons
+            WHERE p.excluded = FALSE""")  # noqa: S608 - model table names
+        return int(cur.fetchone()[0])
 
 
 def fill_config(settings: list[config.VillageSetting]) -> None:
@@ -191,10 +153,11 @@ def _insert_sql(select: Select, rule: str, run: MonitoringRun, due_on: date) -> 
         params[f"d_{f.column}"] = f.get_db_prep_save(default, connection)
         columns.append(f.column)
         exprs.append(f"%(d_{f.column})s")
-    # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT (its parser would read the
-    # ON as a join's); PostgreSQL takes it as it is.
+    # A household-level warning goes to the main earner: none where every member is excluded.
+    # (SQLite also needs a WHERE before ON CONFLICT in INSERT … SELECT: its parser would read
+    # the ON as a join's.)
     sql = (f"INSERT INTO {T['Warning']} ({', '.join(columns)})"  # noqa: S608 - model names
-           f" SELECT {', '.join(exprs)} FROM ({select.sql}) x WHERE TRUE"
+           f" SELECT {', '.join(exprs)} FROM ({select.sql}) x WHERE x.person_id IS NOT NULL"
            " ON CONFLICT (person_id, rule, event_key) DO NOTHING")
     return sql, params
 
