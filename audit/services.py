@@ -35,3 +35,15 @@ def record_access_log(*, user: Any, obj: Model, channel: str = "web") -> None:
     RecordAccess.objects.create(
         user=user, object_type=obj._meta.label_lower, object_id=str(obj.pk), channel=channel
     )
+
+
+def save_transition(obj: Model, *, actor: Any, action: str, region_code: str, before_state: str,
+                    fields: list[str], after: dict[str, Any] | None = None,
+                    reason: str = "") -> None:
+    """Save a checked state change (`state` and `fields`) of `obj` and its audit row: before and
+    after state, with `after`'s extra values."""
+    obj.save(update_fields=["state", *fields])
+    state = getattr(obj, "state")  # noqa: B009 - any model with a `state` field
+    audit_record(actor=actor, action=action, obj=obj, region_code=region_code,
+                 before={"state": before_state}, after={"state": state, **(after or {})},
+                 reason=reason)

@@ -6,6 +6,8 @@ input, the field's name; the API maps it to 400/409 and forms render it beside t
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 
 class ApplicationError(Exception):
     def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
@@ -23,3 +25,20 @@ class ApplicationError(Exception):
 
     def as_dict(self) -> dict[str, str | None]:
         return {"detail": self.message, "field": self.field, "code": self.code}
+
+
+# A free-text box (measures, findings, notes) unless the caller's model says otherwise.
+TEXT_MAX = 2000
+
+
+def clean_text(value: str | None, field: str, label: str, *, limit: int = TEXT_MAX,
+               required: bool = True) -> str:
+    """A text input stripped; missing (when required) or longer than `limit` characters is an
+    error naming the field: "请填写<label>" / "<label>不超过<n>字"."""
+    value = (value or "").strip()
+    if required and not value:
+        raise ApplicationError(_("请填写%(label)s") % {"label": label}, field=field)
+    if len(value) > limit:
+        raise ApplicationError(_("%(label)s不超过%(n)s字") % {"label": label, "n": limit},
+                               field=field)
+    return value

@@ -141,8 +141,11 @@ class Warning(models.Model):
     rule = models.CharField(_("预警规则"), max_length=20, choices=RuleCode.choices)
     run = models.ForeignKey(MonitoringRun, on_delete=models.PROTECT, null=True, blank=True,
                             related_name="warnings")
+    # Indexed by the unique (person, rule, event key), whose first column it is. Every index
+    # is paid for on each of a run's inserts (bench/RESULTS-monitoring.md); the users' columns
+    # are never searched (users are deactivated, not deleted), so they have none either.
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("预警对象"))
+                               verbose_name=_("预警对象"), db_index=False)
     household = models.ForeignKey("registry.Household", on_delete=models.PROTECT,
                                   related_name="warnings", verbose_name=_("家庭"))
     village_code = models.CharField(_("村（社区）代码"), max_length=12)
@@ -162,14 +165,15 @@ class Warning(models.Model):
     # so who contacted is kept apart from acted_by (who opened the case or decided no action).
     contacted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      null=True, blank=True, related_name="+",
-                                     verbose_name=_("联系人"))
+                                     verbose_name=_("联系人"), db_index=False)
     contact_note = models.TextField(_("联系情况"), blank=True)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True,
                              related_name="+", verbose_name=_("转入的救助申请"))
     no_action_reason = models.CharField(_("不予救助理由"), max_length=300, blank=True)
     result = models.TextField(_("处置结果"), blank=True)
     acted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="+", verbose_name=_("处置人"))
+                                 blank=True, related_name="+", verbose_name=_("处置人"),
+                                 db_index=False)
     acted_at = models.DateTimeField(_("处置时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
 

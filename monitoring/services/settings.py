@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import COUNTY_ONLY, Role
 from audit.services import audit_record
-from jiuzhu.errors import ApplicationError
+from jiuzhu.errors import ApplicationError, clean_text
 from regions.models import Level, Region
 from regions.scoping import scope
 from registry.models import Household
@@ -41,15 +42,7 @@ def _require_role(actor: Any, roles: frozenset[str]) -> None:
         raise ApplicationError(_("您的角色不能修改此设置"), code="forbidden")
 
 
-def _text(value: str, field: str, label: str, *, required: bool = True,
-          limit: int = NOTE_MAX) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ApplicationError(_("请填写%(label)s") % {"label": label}, field=field)
-    if len(value) > limit:
-        raise ApplicationError(_("%(label)s不超过%(n)s字") % {"label": label, "n": limit},
-                               field=field)
-    return value
+_text = partial(clean_text, limit=NOTE_MAX)
 
 
 # -- warning rules ------------------------------------------------------------------------------

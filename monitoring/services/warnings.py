@@ -23,6 +23,7 @@ led by it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -32,9 +33,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
-from audit.services import audit_record
+from audit.services import save_transition
 from cases.models import Case
-from jiuzhu.errors import ApplicationError
+from jiuzhu.errors import ApplicationError, clean_text
 from regions.scoping import region_in_scope, scope
 
 from ..models import Warning, WarningState
@@ -107,22 +108,14 @@ def _locked(warning_id: int) -> Warning:
     return warning
 
 
-def _text(value: str, field: str, label: str, *, limit: int = TEXT_MAX) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ApplicationError(_("请填写%(label)s") % {"label": label}, field=field)
-    if len(value) > limit:
-        raise ApplicationError(_("%(label)s不超过%(n)s字") % {"label": label, "n": limit},
-                               field=field)
-    return value
+_text = partial(clean_text, limit=TEXT_MAX)
 
 
-def _save(warning: Warning, actor: Any, action: str, before: str, fields: list[str], *,
+def _save(warning: Warning, actor: Any, action: str, before_state: str, fields: list[str], *,
           after: dict[str, Any] | None = None, reason: str = "") -> Warning:
-    warning.save(update_fields=["state", *fields])
-    audit_record(actor=actor, action=f"monitoring.warning_{action}", obj=warning,
-                 region_code=warning.village_code, before={"state": before},
-                 after={"state": warning.state, **(after or {})}, reason=reason)
+    save_transition(warning, actor=actor, action=f"monitoring.warning_{action}",
+                    region_code=warning.village_code, before_state=before_state, fields=fields,
+                    after=after, reason=reason)
     return warning
 
 

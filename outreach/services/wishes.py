@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from itertools import islice
 from typing import Any
 from uuid import uuid4
@@ -42,9 +43,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, save_transition
 from calendar_days.workdays import WorkingDate, WorkingDayCounter, add_working_days
-from jiuzhu.errors import ApplicationError
+from jiuzhu.errors import ApplicationError, clean_text
 from policies.models import Department
 from policies.params import MissingParameter, param
 from regions.models import Level, Region
@@ -133,23 +134,14 @@ def _locked(wish_id: int) -> Wish:
     return wish
 
 
-def _text(value: str, field: str, label: str, *, required: bool = True,
-          limit: int = TEXT_MAX) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ApplicationError(_("请填写%(label)s") % {"label": label}, field=field)
-    if len(value) > limit:
-        raise ApplicationError(_("%(label)s不超过%(n)s字") % {"label": label, "n": limit},
-                               field=field)
-    return value
+_text = partial(clean_text, limit=TEXT_MAX)
 
 
 def _save(wish: Wish, actor: Any, action: str, before_state: str, fields: list[str], *,
           after: dict[str, Any] | None = None, reason: str = "") -> Wish:
-    wish.save(update_fields=["state", *fields])
-    audit_record(actor=actor, action=f"outreach.wish_{action}", obj=wish,
-                 region_code=wish.village_id, before={"state": before_state},
-                 after={"state": wish.state, **(after or {})}, reason=reason)
+    save_transition(wish, actor=actor, action=f"outreach.wish_{action}",
+                    region_code=wish.village_id, before_state=before_state, fields=fields,
+                    after=after, reason=reason)
     return wish
 
 

@@ -37,8 +37,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
-from audit.services import audit_record
-from jiuzhu.errors import ApplicationError
+from audit.services import audit_record, save_transition
+from jiuzhu.errors import ApplicationError, clean_text
 from regions.models import Level, Region
 from regions.scoping import region_in_scope, scope
 from tickets.models import Ticket
@@ -56,7 +56,6 @@ from ..models import (
 S = ItemState
 WORKERS = frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER})
 CHECKERS = frozenset({Role.COUNTY_ADMIN, Role.REVIEWER})
-TEXT_MAX = 2000
 TITLE_MAX = 200  # LedgerItem.title
 UNIT_MAX = 100  # LedgerItem.responsible_unit
 PERSON_MAX = 50  # LedgerItem.responsible_person
@@ -148,23 +147,13 @@ def _locked(item_id: int) -> LedgerItem:
     return item
 
 
-def clean_text(value: str | None, field: str, label: str, *, required: bool = True,
-          limit: int = TEXT_MAX) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ApplicationError(_("请填写%(label)s") % {"label": label}, field=field)
-    if len(value) > limit:
-        raise ApplicationError(_("%(label)s不超过%(n)s字") % {"label": label, "n": limit},
-                               field=field)
-    return value
 
 
 def _save(item: LedgerItem, actor: Any, action: str, before_state: str, fields: list[str], *,
           after: dict[str, Any] | None = None, reason: str = "") -> LedgerItem:
-    item.save(update_fields=["state", *fields])
-    audit_record(actor=actor, action=f"supervision.ledger_{action}", obj=item,
-                 region_code=item.region_id, before={"state": before_state},
-                 after={"state": item.state, **(after or {})}, reason=reason)
+    save_transition(item, actor=actor, action=f"supervision.ledger_{action}",
+                    region_code=item.region_id, before_state=before_state, fields=fields,
+                    after=after, reason=reason)
     return item
 
 
