@@ -48,6 +48,7 @@ def test_a_grid_worker_lands_on_their_village_list(household_a: Household,
     assert response.context["counts"] == {"total": 1, "overdue": 1}
     html = response.content.decode()
     assert "张三" in html and "李四" not in html
+    assert household_a.address and household_a.address in html  # where to walk to
     assert f"/visits/households/{household_a.pk}/new/" in html
     # A grid worker's list ignores another village asked for in the URL.
     other = client_for(grid_a).get("/visits/?village=620802101201")

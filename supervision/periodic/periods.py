@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from benefits.months import add_months, month_of
 
@@ -25,7 +25,9 @@ class Kind(models.TextChoices):
     QUARTER = "quarter", gettext_lazy("季报")
 
 
-QUARTER_NAMES = ("一", "二", "三", "四")
+# "第一季度"; in English the quarter's number ("Q1 2026").
+QUARTER_NAMES = (pgettext_lazy("季度", "一"), pgettext_lazy("季度", "二"),
+                 pgettext_lazy("季度", "三"), pgettext_lazy("季度", "四"))
 
 
 def _quarter_start(day: date) -> date:

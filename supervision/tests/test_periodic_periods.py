@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from supervision.periodic import Kind, Period
 
@@ -40,6 +40,11 @@ def test_quarters_and_their_comparisons() -> None:
     assert q1.previous.start == date(2025, 10, 1)
     series = q4.last(12)
     assert len(series) == 12 and series[0].slug == "2024-Q1" and series[-1] == q4
+
+
+def test_a_quarter_is_numbered_in_english() -> None:
+    with translation.override("en"):
+        assert Period.of(Kind.QUARTER, date(2026, 11, 23)).label == "Q4 2026"
 
 
 def test_months_end_on_their_last_day() -> None:
