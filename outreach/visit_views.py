@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.roles import Role
+from accounts.roles import FULL_RECORD_VIEWERS, Role
 from jiuzhu.errors import ApplicationError
 from jiuzhu.forms import attach_error
 from regions.selectors import townships_for_user
@@ -70,6 +70,8 @@ def _village_list(request: HttpRequest, code: str) -> HttpResponse:
         "own_village": getattr(request.user, "role", None) == Role.GRID_WORKER,
         # Every row is in this village, which the user may list: the role decides.
         "can_record": request.user.has_role(services.VISIT_RECORDERS),  # type: ignore[union-attr]
+        # Full addresses follow the registry's rule (design.md "Privacy"): not for grid workers.
+        "show_address": request.user.has_role(FULL_RECORD_VIEWERS),  # type: ignore[union-attr]
         "query": _query_string(request),
     }
     template = ("outreach/visits/_visit_table.html" if _partial(request)
