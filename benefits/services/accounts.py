@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import REGISTRY_WRITERS
 from audit.services import audit_record
-from jiuzhu.errors import ApplicationError
+from jiuzhu.errors import ApplicationError, clean_text
 from regions.scoping import scope
 from registry.models import Household, Person
 
@@ -46,15 +46,6 @@ def normalise_account_number(text: str) -> str:
     return number
 
 
-def _text(value: str, field: str, limit: int, *, required: bool, label: str) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ApplicationError(_("请填写%(label)s") % {"label": label}, field=field)
-    if len(value) > limit:
-        raise ApplicationError(_("%(label)s不超过%(n)s字") % {"label": label, "n": limit},
-                               field=field)
-    return value
-
 
 def _summary(account: PaymentAccount) -> dict[str, Any]:
     # The audit trail keeps the masked number: it is read more widely than the account page.
@@ -77,13 +68,13 @@ def account_open(*, actor: Any, household_id: int, holder_id: int, bank: str,
     holder = Person.objects.filter(pk=holder_id, household=household).first()
     if holder is None:
         raise ApplicationError(_("持卡人须为本家庭成员"), field="holder")
-    bank = _text(bank, "bank", BANK_MAX, required=True, label=_("开户银行"))
+    bank = clean_text(bank, "bank", _("开户银行"), limit=BANK_MAX, required=True)
     number = normalise_account_number(account_number)
-    managed_by = _text(managed_by, "managed_by", MANAGED_MAX, required=False,
-                       label=_("代管人"))
+    managed_by = clean_text(managed_by, "managed_by", _("代管人"), limit=MANAGED_MAX,
+                            required=False)
     # 57号§26: a card held by someone else (代管) needs a written agreement filed.
-    managed_agreement = _text(managed_agreement, "managed_agreement", MANAGED_MAX,
-                              required=bool(managed_by), label=_("代管协议编号"))
+    managed_agreement = clean_text(managed_agreement, "managed_agreement", _("代管协议编号"),
+                                   limit=MANAGED_MAX, required=bool(managed_by))
     if managed_agreement and not managed_by:
         raise ApplicationError(_("填写代管协议编号时请填写代管人"), field="managed_by")
     current = PaymentAccount.objects.filter(household=household,
@@ -110,7 +101,7 @@ def account_open(*, actor: Any, household_id: int, holder_id: int, bank: str,
 def account_close(*, actor: Any, account_id: int, reason: str) -> PaymentAccount:
     """Stop using an account (card lost, holder died); payments wait until a new one is opened."""
     _require_writer(actor)
-    reason = _text(reason, "reason", REASON_MAX, required=True, label=_("停用原因"))
+    reason = clean_text(reason, "reason", _("停用原因"), limit=REASON_MAX, required=True)
     account = scope(actor, PaymentAccount.objects.select_for_update()).filter(
         pk=account_id).first()
     if account is None:

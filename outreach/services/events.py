@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import audit_record
 from cases.models import Case
-from jiuzhu.errors import ApplicationError
+from jiuzhu.errors import ApplicationError, clean_text
 from regions.models import PREFIX_LENGTH, Level, Region
 from regions.scoping import region_in_scope, scope
 
@@ -56,14 +56,6 @@ class WishInput:
     category: str = ""
 
 
-def _text(value: str, field: str, limit: int, *, required: bool, label: str) -> str:
-    value = value.strip()
-    if required and not value:
-        raise ApplicationError(_("请填写%(f)s") % {"f": label}, field=field)
-    if len(value) > limit:
-        raise ApplicationError(_("%(f)s不超过%(n)s字") % {"f": label, "n": limit}, field=field)
-    return value
-
 
 def _event_region(actor: Any, code: str) -> Region:
     region = Region.objects.filter(code=code, level__in=(Level.TOWNSHIP, Level.VILLAGE),
@@ -92,10 +84,10 @@ def _clean(actor: Any, data: EventInput) -> tuple[dict[str, Any], Region, list[U
     if data.held_on is None:
         raise ApplicationError(_("请填写活动日期"), field="held_on")
     fields = {
-        "title": _text(data.title, "title", TITLE_MAX, required=True, label=_("活动名称")),
-        "place": _text(data.place, "place", PLACE_MAX, required=True, label=_("地点")),
-        "staff_note": _text(data.staff_note, "staff_note", NOTE_MAX, required=False,
-                            label=_("其他参加人员")),
+        "title": clean_text(data.title, "title", _("活动名称"), limit=TITLE_MAX, required=True),
+        "place": clean_text(data.place, "place", _("地点"), limit=PLACE_MAX, required=True),
+        "staff_note": clean_text(data.staff_note, "staff_note", _("其他参加人员"),
+                                 limit=NOTE_MAX, required=False),
         "held_on": data.held_on,
     }
     return fields, region, _staff(region, data.staff_ids)
@@ -211,7 +203,7 @@ def entry_record(*, actor: Any, event: OutreachEvent, kind: str, count: Any = 1,
         raise ApplicationError(_("活动尚未举办，%(d)s起才能录入") % {"d": locked.held_on.isoformat()},
                                code="transition")
     value = _count(count, kind)
-    note = _text(note, "note", NOTE_MAX, required=False, label=_("说明"))
+    note = clean_text(note, "note", _("说明"), limit=NOTE_MAX, required=False)
     linked_case = None
     if kind == EntryKind.APPLICATION:
         linked_case = _application_case(actor, locked, case)
