@@ -46,7 +46,6 @@ def normalise_account_number(text: str) -> str:
     return number
 
 
-
 def _summary(account: PaymentAccount) -> dict[str, Any]:
     # The audit trail keeps the masked number: it is read more widely than the account page.
     return {"id": account.pk, "bank": account.bank, "number": account.masked_number,

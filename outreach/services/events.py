@@ -56,7 +56,6 @@ class WishInput:
     category: str = ""
 
 
-
 def _event_region(actor: Any, code: str) -> Region:
     region = Region.objects.filter(code=code, level__in=(Level.TOWNSHIP, Level.VILLAGE),
                                    valid_to__isnull=True).first()

@@ -147,8 +147,6 @@ def _locked(item_id: int) -> LedgerItem:
     return item
 
 
-
-
 def _save(item: LedgerItem, actor: Any, action: str, before_state: str, fields: list[str], *,
           after: dict[str, Any] | None = None, reason: str = "") -> LedgerItem:
     save_transition(item, actor=actor, action=f"supervision.ledger_{action}",

@@ -21,14 +21,13 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from audit.services import audit_record
 from cases.models import Case
-from jiuzhu.errors import ApplicationError
+from jiuzhu.errors import ApplicationError, clean_text
 from regions.scoping import region_in_scope, scope
 
 from ..models import ItemSource, LedgerItem, ListKind, Meeting, MeetingItem
 from .ledgers import (
     PERSON_MAX,
     TITLE_MAX,
-    clean_text,
     item_region,
     ledger_item_assign,
     ledger_item_create,

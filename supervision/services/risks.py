@@ -23,11 +23,11 @@ from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
 from audit.services import audit_record
-from jiuzhu.errors import ApplicationError
+from jiuzhu.errors import ApplicationError, clean_text
 from regions.scoping import region_in_scope
 
 from ..models import Risk, RiskLevel, RiskState
-from .ledgers import NOTE_MAX, PERSON_MAX, TITLE_MAX, clean_text, item_region
+from .ledgers import NOTE_MAX, PERSON_MAX, TITLE_MAX, item_region
 
 S = RiskState
 KEEPERS = frozenset({Role.COUNTY_ADMIN, Role.CLERK, Role.REVIEWER})
